@@ -1,0 +1,250 @@
+//! The command line: arguments parsed by clap, turned once into validated
+//! settings, dispatched to the engine; exit codes 0 (ok), 1 (internal
+//! error), 2 (bad input or usage).
+
+use crate::diagnostic::Report as ErrorReport;
+use crate::engine::run::{self, DEFAULT_BATCH, RunSettings};
+use crate::engine::trace::Narrative;
+use crate::export::{Format, exporter};
+use crate::program::{self, Program};
+use crate::report::Report;
+use crate::scenario::{self, Overrides};
+use clap::{Args, Parser, Subcommand};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+const EXAMPLES: &str = "\
+Examples:
+  sim scenarios/no_us_intervention.toml
+  sim scenarios/historical.toml --branches 1000000 --seed 7 --format json
+  sim scenarios/historical.toml --set stalin.us_intervention_threshold=0.5
+  sim scenarios/historical.toml --set 'truman.resolve={ beta = [8, 2] }'
+  sim scenarios/historical.toml --do us_commits_forces=false
+  sim check scenarios/historical.toml
+  sim explain scenarios/historical.toml --branch 42";
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "sim",
+    version,
+    about = "Counterfactual decision simulation: what if an actor had decided otherwise?",
+    long_about = "Runs a scenario (TOML) of actors' stated decision rules as many seeded \
+                  Monte Carlo branches and reports how often each outcome happens, with 95% intervals.\n\
+                  `sim FILE` is short for `sim run FILE`.",
+    after_help = EXAMPLES
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run a scenario and report outcome statistics (the default).
+    Run(RunArgs),
+    /// Parse, resolve `extends`, validate and compile a scenario; run nothing.
+    Check(ScenarioArgs),
+    /// Replay one branch and tell it as a dated narrative.
+    Explain(ExplainArgs),
+}
+
+/// A scenario and the changes the command line makes to it.
+#[derive(Args, Debug, Clone)]
+pub struct ScenarioArgs {
+    /// The scenario file (TOML).
+    pub file: PathBuf,
+    /// Override a parameter: NAME=VALUE, where VALUE is a number, true/false,
+    /// or a distribution such as '{ uniform = [0.1, 0.3] }'. Repeatable.
+    #[arg(long = "set", value_name = "NAME=VALUE")]
+    pub set: Vec<String>,
+    /// Force a decision (EVENT_ID=true|false) or a state value
+    /// (state.NAME=VALUE), whatever the rules say. Repeatable.
+    #[arg(long = "do", value_name = "ID=VALUE")]
+    pub interventions: Vec<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub scenario: ScenarioArgs,
+    /// Number of branches [default: the scenario's, else 100000].
+    #[arg(long, short = 'n')]
+    pub branches: Option<u64>,
+    /// Random seed [default: the scenario's].
+    #[arg(long, short = 's')]
+    pub seed: Option<u64>,
+    /// Worker threads [default: one per core]. Results do not depend on it.
+    #[arg(long, short = 'j', default_value_t = 0)]
+    pub threads: usize,
+    /// Branches per batch. Results do not depend on it.
+    #[arg(long, default_value_t = DEFAULT_BATCH, value_parser = clap::value_parser!(u64).range(1..=1_000_000_000))]
+    pub batch_size: u64,
+    #[arg(long, short = 'f', value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Write the report to FILE instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct ExplainArgs {
+    #[command(flatten)]
+    pub scenario: ScenarioArgs,
+    /// The branch to replay (as numbered in any run).
+    #[arg(long, short = 'b')]
+    pub branch: u64,
+    /// Random seed [default: the scenario's].
+    #[arg(long, short = 's')]
+    pub seed: Option<u64>,
+}
+
+const SUBCOMMANDS: &[&str] = &["run", "check", "explain", "help"];
+
+/// Inserts `run` when the first argument is a file, so `sim FILE` works.
+pub fn with_default_command(mut args: Vec<String>) -> Vec<String> {
+    if let Some(first) = args.get(1) {
+        if !first.starts_with('-') && !SUBCOMMANDS.contains(&first.as_str()) {
+            args.insert(1, "run".into());
+        }
+    }
+    args
+}
+
+/// A failure, with the exit code it maps to.
+pub enum Failure {
+    /// Bad input: exit 2.
+    Input(String),
+    /// Our fault or the machine's: exit 1.
+    Internal(String),
+}
+
+impl From<ErrorReport> for Failure {
+    fn from(r: ErrorReport) -> Self {
+        Failure::Input(r.to_string())
+    }
+}
+
+pub fn main() -> ExitCode {
+    let args = with_default_command(std::env::args().collect());
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    match execute(cli.command) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Input(msg)) => {
+            eprint!("{msg}");
+            ExitCode::from(2)
+        }
+        Err(Failure::Internal(msg)) => {
+            eprintln!("internal error: {msg}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// Loads and compiles a scenario with its command-line overrides.
+pub fn compile(args: &ScenarioArgs) -> Result<(Program, scenario::Scenario), Failure> {
+    let overrides = Overrides { set: args.set.clone(), interventions: args.interventions.clone() };
+    let sc = scenario::load(&args.file, &overrides)?;
+    match program::compile(&sc) {
+        Ok(p) => Ok((p, sc)),
+        Err(diagnostic) => Err(ErrorReport { diagnostic, sources: sc.sources }.into()),
+    }
+}
+
+pub fn execute(command: Command) -> Result<(), Failure> {
+    match command {
+        Command::Check(args) => {
+            let (p, sc) = compile(&args)?;
+            let decisions = p.events.iter().chain(&p.processes).filter(|n| n.is_decision()).count();
+            println!(
+                "ok: {} ({}): {} files, {} actors, {} parameters ({} uncertain), {} events, {} processes ({} decisions), {} outcomes, {} flags, {} metrics, {} to {}",
+                p.meta.id,
+                args.file.display(),
+                sc.sources.paths().count(),
+                p.actors.len(),
+                p.params.len(),
+                p.lanes.len().min(p.params.iter().filter(|x| matches!(x.value, program::ParamValue::Drawn { .. })).count()),
+                p.events.len(),
+                p.processes.len(),
+                decisions,
+                p.outcomes.len(),
+                p.flags.len(),
+                p.metrics.len(),
+                p.meta.start,
+                p.meta.horizon,
+            );
+            Ok(())
+        }
+        Command::Explain(args) => {
+            let (p, _) = compile(&args.scenario)?;
+            let seed = args.seed.unwrap_or(p.meta.seed);
+            let mut story = Narrative::default();
+            run::replay(&p, seed, args.branch, &mut story).map_err(|e| run_failure(&p, e))?;
+            println!("{} · branch {} · seed {}", p.meta.title, args.branch, seed);
+            for line in story.lines {
+                println!("{line}");
+            }
+            Ok(())
+        }
+        Command::Run(args) => {
+            let (p, sc) = compile(&args.scenario)?;
+            let settings = RunSettings {
+                seed: args.seed.unwrap_or(p.meta.seed),
+                branches: match args.branches {
+                    Some(n) => program::check_branches_arg(n).map_err(Failure::Input)?,
+                    None => p.meta.branches,
+                },
+                threads: args.threads,
+                batch_size: args.batch_size,
+            };
+            let tally = run::run(&p, &settings).map_err(Failure::Internal)?.map_err(|e| run_failure(&p, e))?;
+            let report = Report::new(&p, &settings, &tally);
+            let text = exporter(args.format).render(&report);
+            emit(&text, args.output.as_deref(), &sc)
+        }
+    }
+}
+
+fn run_failure(p: &Program, e: crate::engine::branch::RunError) -> Failure {
+    Failure::Input(format!(
+        "error: in branch {} of {}: {}\n  = help: replay it with `sim explain {} --branch {}`\n",
+        e.branch,
+        p.meta.file.display(),
+        e.message,
+        p.meta.file.display(),
+        e.branch
+    ))
+}
+
+/// Writes the report to stdout or to a file (atomically; never over an input).
+fn emit(text: &str, output: Option<&Path>, sc: &scenario::Scenario) -> Result<(), Failure> {
+    let Some(path) = output else {
+        let mut out = std::io::stdout().lock();
+        return match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+            Err(e) => Err(Failure::Internal(format!("cannot write to standard output: {e}"))),
+        };
+    };
+    let target = std::fs::canonicalize(path).ok();
+    if target.is_some() && sc.sources.paths().any(|p| std::fs::canonicalize(p).ok() == target) {
+        return Err(Failure::Input(format!(
+            "error: refusing to write the report over `{}`, a scenario file of this run\n",
+            path.display()
+        )));
+    }
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "report".into());
+    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let write = std::fs::write(&tmp, text).and_then(|()| std::fs::rename(&tmp, path));
+    write.map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        Failure::Input(format!("error: cannot write `{}`: {e}\n", path.display()))
+    })
+}

@@ -1,0 +1,239 @@
+//! One branch: draw the parameters, walk the months, run the events due and
+//! the processes that hold, decide by each rule, and record what happened.
+
+use super::rng::Lanes;
+use super::trace::{Decision, Trace, Why};
+use crate::expr::Stack;
+use crate::program::{Effects, NOW_SLOT, Node, ParamValue, Program, Rule};
+use crate::stats::Record;
+use crate::stats::moments::{MAX_ABS, fixed};
+
+/// An error that only shows while running: the scenario is wrong for this branch.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunError {
+    pub branch: u64,
+    pub message: String,
+}
+
+/// Per-thread scratch space, reused for every branch (no allocation per branch).
+pub struct Workspace {
+    pub slots: Vec<f64>,
+    pub stack: Stack,
+    pub lanes: Lanes,
+    pub record: Record,
+    scratch: Vec<f64>,
+}
+
+impl Workspace {
+    pub fn new(program: &Program, seed: u64) -> Self {
+        let nodes = program.events.len() + program.processes.len();
+        let widest = program
+            .events
+            .iter()
+            .chain(&program.processes)
+            .map(|n| {
+                let features = match &n.rule {
+                    Some(Rule::Analogy(a)) => a.features.len(),
+                    _ => 0,
+                };
+                features.max(n.then.assigns.len()).max(n.otherwise.assigns.len())
+            })
+            .max()
+            .unwrap_or(0);
+        Workspace {
+            slots: program.initial.clone(),
+            stack: Stack::default(),
+            lanes: Lanes::new(seed, &program.lanes),
+            record: Record::new(program.outcomes.len(), program.flags.len(), program.metrics.len(), nodes),
+            scratch: vec![0.0; widest],
+        }
+    }
+}
+
+/// Runs branch `branch`, leaving what happened in `ws.record`.
+pub fn run_branch<T: Trace>(p: &Program, ws: &mut Workspace, branch: u64, trace: &mut T) -> Result<(), RunError> {
+    ws.slots.copy_from_slice(&p.initial);
+    let rec = &mut ws.record;
+    rec.path.clear();
+    rec.reached.fill(0);
+    rec.fired.fill(0);
+    for param in &p.params {
+        if let ParamValue::Drawn { dist, lane } = &param.value {
+            let u = ws.lanes.uniform(*lane as usize, branch);
+            ws.slots[param.slot as usize] = dist.quantile(u);
+            trace.param(param, ws.slots[param.slot as usize]);
+        }
+    }
+    let months = p.meta.months();
+    let mut next_event = 0;
+    let n_events = p.events.len();
+    for m in 0..months {
+        let month = p.meta.start.plus(m as i32);
+        ws.slots[NOW_SLOT as usize] = m as f64;
+        trace.month(month);
+        while next_event < n_events && p.events[next_event].date == month {
+            let node = &p.events[next_event];
+            step(p, ws, node, next_event, 0, branch, trace)?;
+            next_event += 1;
+        }
+        for (k, node) in p.processes.iter().enumerate() {
+            let i = n_events + k;
+            let steps = ws.record.reached[i];
+            if node.date <= month && steps < node.max_steps {
+                step(p, ws, node, i, steps, branch, trace)?;
+            }
+        }
+        if let Some(stop) = &p.stop_when {
+            if stop.eval(&ws.slots, &mut ws.stack) != 0.0 {
+                trace.stop(month);
+                break;
+            }
+        }
+    }
+    finish(p, ws, branch, trace)
+}
+
+/// Runs one step of a node: checks its condition, decides, applies effects.
+fn step<T: Trace>(
+    p: &Program,
+    ws: &mut Workspace,
+    node: &Node,
+    index: usize,
+    step: u32,
+    branch: u64,
+    trace: &mut T,
+) -> Result<(), RunError> {
+    if node.when.eval(&ws.slots, &mut ws.stack) == 0.0 {
+        trace.node(p, node, step, None, false);
+        return Ok(());
+    }
+    ws.record.reached[index] += 1;
+    let decision = match (node.forced, &node.rule) {
+        (Some(yes), _) => Some(Decision { yes, why: Why::Forced }),
+        (None, Some(rule)) => Some(decide(ws, node, rule, step, branch)?),
+        (None, None) => None,
+    };
+    let fired = decision.as_ref().is_none_or(|d| d.yes);
+    trace.node(p, node, step, decision.as_ref(), fired);
+    if fired {
+        ws.record.fired[index] += 1;
+        apply(ws, &node.then);
+    } else {
+        apply(ws, &node.otherwise);
+    }
+    if decision.is_some() && node.kind == crate::program::NodeKind::Event {
+        ws.record.path.push(((index as u32) << 1) | u32::from(fired));
+    }
+    Ok(())
+}
+
+fn decide(ws: &mut Workspace, node: &Node, rule: &Rule, step: u32, branch: u64) -> Result<Decision, RunError> {
+    let (slots, stack) = (&ws.slots, &mut ws.stack);
+    let probability = |v: f64, what: &str| -> Result<f64, RunError> {
+        if (0.0..=1.0).contains(&v) {
+            Ok(v)
+        } else {
+            Err(RunError { branch, message: format!("the {what} of `{}` is {v}, outside [0, 1]", node.id) })
+        }
+    };
+    let uniform = |lanes: &mut Lanes| {
+        let lane = node.lane.expect("drawing rules have lanes") + step;
+        lanes.uniform(lane as usize, branch)
+    };
+    Ok(match rule {
+        Rule::Chance { p } => {
+            let p = probability(p.eval(slots, stack), "probability")?;
+            let u = uniform(&mut ws.lanes);
+            Decision { yes: u < p, why: Why::Chance { p, u } }
+        }
+        Rule::Condition { holds } => Decision { yes: holds.eval(slots, stack) != 0.0, why: Why::Condition },
+        Rule::Threshold { quantity, limit, below, .. } => {
+            let (q, l) = (quantity.eval(slots, stack), limit.eval(slots, stack));
+            let yes = if *below { q < l } else { q > l };
+            Decision { yes, why: Why::Threshold { quantity: q, limit: l, below: *below } }
+        }
+        Rule::Dependence { wants, dependence, own, .. } => {
+            let d = probability(dependence.eval(slots, stack), "dependence")?;
+            let wants = wants.eval(slots, stack) != 0.0;
+            let own = own.eval(slots, stack) != 0.0;
+            let u = uniform(&mut ws.lanes);
+            let follows = u < d;
+            Decision { yes: if follows { wants } else { own }, why: Why::Dependence { dependence: d, u, follows, wants } }
+        }
+        Rule::Analogy(a) => {
+            for (x, (_, code)) in ws.scratch.iter_mut().zip(&a.features) {
+                *x = code.eval(slots, stack);
+            }
+            let xs = &ws.scratch[..a.features.len()];
+            let mut best = (0usize, f64::NEG_INFINITY);
+            for (i, case) in a.cases.iter().enumerate() {
+                let dist: f64 = xs.iter().zip(&case.values).map(|(x, c)| (x - c).abs()).sum();
+                let sim = 1.0 - dist / xs.len() as f64;
+                if sim > best.1 {
+                    best = (i, sim);
+                }
+            }
+            let needed = a.similarity.eval(slots, stack);
+            let (case, yes) = if best.1 >= needed {
+                (Some(best.0), a.cases[best.0].lesson)
+            } else {
+                (None, a.otherwise.eval(slots, stack) != 0.0)
+            };
+            Decision { yes, why: Why::Analogy { case, closest: best.0, similarity: best.1, needed } }
+        }
+    })
+}
+
+/// Applies effects together: all right sides are read before any is written.
+fn apply(ws: &mut Workspace, effects: &Effects) {
+    match &effects.assigns[..] {
+        [] => {}
+        [(slot, code)] => ws.slots[*slot as usize] = code.eval(&ws.slots, &mut ws.stack),
+        many => {
+            for (x, (_, code)) in ws.scratch.iter_mut().zip(many) {
+                *x = code.eval(&ws.slots, &mut ws.stack);
+            }
+            for (x, (slot, _)) in ws.scratch.iter().zip(many) {
+                ws.slots[*slot as usize] = *x;
+            }
+        }
+    }
+}
+
+/// Evaluates outcomes, flags and metrics at the end of the branch.
+fn finish<T: Trace>(p: &Program, ws: &mut Workspace, branch: u64, trace: &mut T) -> Result<(), RunError> {
+    let mut held = None;
+    for (i, o) in p.outcomes.iter().enumerate() {
+        if o.when.eval(&ws.slots, &mut ws.stack) != 0.0 {
+            if let Some(first) = held {
+                let first: &crate::program::Check = &p.outcomes[first];
+                return Err(RunError {
+                    branch,
+                    message: format!("result outcomes `{}` and `{}` both hold; the result group must be exclusive", first.id, o.id),
+                });
+            }
+            held = Some(i);
+        }
+    }
+    let Some(outcome) = held else {
+        return Err(RunError { branch, message: "no result outcome holds; the result group must be exhaustive".into() });
+    };
+    ws.record.outcome = outcome;
+    for (f, check) in ws.record.flags.iter_mut().zip(&p.flags) {
+        *f = check.when.eval(&ws.slots, &mut ws.stack) != 0.0;
+    }
+    for (v, m) in ws.record.metrics.iter_mut().zip(&p.metrics) {
+        let present = m.when.as_ref().is_none_or(|w| w.eval(&ws.slots, &mut ws.stack) != 0.0);
+        *v = if present {
+            let x = m.value.eval(&ws.slots, &mut ws.stack);
+            Some(fixed(x).ok_or_else(|| RunError {
+                branch,
+                message: format!("metric `{}` is {x}; a metric must be a finite number within ±{MAX_ABS:e}", m.id),
+            })?)
+        } else {
+            None
+        };
+    }
+    trace.finish(p, &ws.record, &ws.slots);
+    Ok(())
+}

@@ -1,0 +1,115 @@
+//! Parallel runs: fixed-size batches of consecutive branches, spread over a
+//! thread pool, merged by exact addition (so the split never shows).
+
+use super::branch::{RunError, Workspace, run_branch};
+use super::trace::{NoTrace, Trace};
+use crate::program::Program;
+use crate::stats::Tally;
+use rayon::prelude::*;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Branches per batch unless told otherwise.
+pub const DEFAULT_BATCH: u64 = 4096;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunSettings {
+    pub seed: u64,
+    pub branches: u64,
+    /// Worker threads; 0 means one per core.
+    pub threads: usize,
+    pub batch_size: u64,
+}
+
+/// Runs work on a pool of `threads` threads (0: one per core).
+pub fn with_pool<R: Send>(threads: usize, work: impl FnOnce() -> R + Send) -> Result<R, String> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| format!("cannot start {threads} threads: {e}"))?;
+    Ok(pool.install(work))
+}
+
+/// Something that runs branches and counts them: one program, or a pair.
+pub trait Job: Sync {
+    type Scratch: Send;
+    type Tally: Send;
+    fn scratch(&self, seed: u64) -> Self::Scratch;
+    fn tally(&self) -> Self::Tally;
+    fn branch(&self, scratch: &mut Self::Scratch, tally: &mut Self::Tally, branch: u64) -> Result<(), RunError>;
+    fn merge(&self, a: Self::Tally, b: Self::Tally) -> Self::Tally;
+}
+
+/// Runs `job` over branches `0..branches`, in batches, on the current pool.
+/// On errors, the one from the lowest branch index is returned.
+pub fn run_job<J: Job>(job: &J, settings: &RunSettings) -> Result<J::Tally, RunError> {
+    let batch = settings.batch_size.max(1);
+    let batches = settings.branches.div_ceil(batch);
+    let first_failed = AtomicU64::new(u64::MAX);
+    let result = (0..batches)
+        .into_par_iter()
+        .fold(
+            || (None::<J::Scratch>, job.tally(), None::<RunError>),
+            |(mut scratch, mut tally, mut error), b| {
+                if error.is_some() || b > first_failed.load(Ordering::Relaxed) {
+                    return (scratch, tally, error);
+                }
+                let ws = scratch.get_or_insert_with(|| job.scratch(settings.seed));
+                let end = ((b + 1) * batch).min(settings.branches);
+                for i in b * batch..end {
+                    if let Err(e) = job.branch(ws, &mut tally, i) {
+                        first_failed.fetch_min(b, Ordering::Relaxed);
+                        error = Some(e);
+                        break;
+                    }
+                }
+                (scratch, tally, error)
+            },
+        )
+        .map(|(_, tally, error)| match error {
+            Some(e) => Err(e),
+            None => Ok(tally),
+        })
+        .reduce(
+            || Ok(job.tally()),
+            |a, b| match (a, b) {
+                (Ok(a), Ok(b)) => Ok(job.merge(a, b)),
+                (Err(a), Err(b)) => Err(if a.branch <= b.branch { a } else { b }),
+                (Err(e), _) | (_, Err(e)) => Err(e),
+            },
+        );
+    result
+}
+
+/// One program, counted into a [`Tally`].
+pub struct Single<'p>(pub &'p Program);
+
+impl Job for Single<'_> {
+    type Scratch = Workspace;
+    type Tally = Tally;
+    fn scratch(&self, seed: u64) -> Workspace {
+        Workspace::new(self.0, seed)
+    }
+    fn tally(&self) -> Tally {
+        let p = self.0;
+        Tally::new(p.outcomes.len(), p.flags.len(), p.metrics.len(), p.events.len() + p.processes.len())
+    }
+    fn branch(&self, ws: &mut Workspace, tally: &mut Tally, branch: u64) -> Result<(), RunError> {
+        run_branch(self.0, ws, branch, &mut NoTrace)?;
+        tally.add(&ws.record);
+        Ok(())
+    }
+    fn merge(&self, a: Tally, b: Tally) -> Tally {
+        a.merge(b)
+    }
+}
+
+/// Runs `program` and tallies every branch.
+pub fn run(program: &Program, settings: &RunSettings) -> Result<Result<Tally, RunError>, String> {
+    with_pool(settings.threads, || run_job(&Single(program), settings))
+}
+
+/// Replays one branch with a tracer (same values as in any run with this seed).
+pub fn replay<T: Trace>(program: &Program, seed: u64, branch: u64, trace: &mut T) -> Result<(), RunError> {
+    let mut ws = Workspace::new(program, seed);
+    run_branch(program, &mut ws, branch, trace)
+}

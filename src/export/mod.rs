@@ -1,0 +1,31 @@
+//! Output formats, one small file each, all reading the same [`Report`].
+
+mod csv;
+mod json;
+mod table;
+
+use crate::report::Report;
+
+/// An output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Aligned text for a terminal, 80 columns.
+    Table,
+    /// The documented JSON object (see docs/json.md).
+    Json,
+    /// One tidy table: kind, id, statistic, value.
+    Csv,
+}
+
+/// Renders a report in one format.
+pub trait Exporter {
+    fn render(&self, report: &Report) -> String;
+}
+
+pub fn exporter(format: Format) -> &'static dyn Exporter {
+    match format {
+        Format::Table => &table::Table,
+        Format::Json => &json::Json,
+        Format::Csv => &csv::Csv,
+    }
+}

@@ -1,0 +1,119 @@
+//! Table export: what a teacher projects. Fits in 80 columns.
+
+use super::Exporter;
+use crate::report::{Proportion, Report};
+use std::fmt::Write;
+
+pub struct Table;
+
+pub const WIDTH: usize = 80;
+
+/// Cuts `s` to `width` characters, marking the cut with `…`.
+pub fn fit(s: &str, width: usize) -> String {
+    if s.chars().count() <= width {
+        format!("{s:<width$}")
+    } else {
+        let cut: String = s.chars().take(width.saturating_sub(1)).collect();
+        format!("{cut}…")
+    }
+}
+
+/// Wraps `text` into lines of at most `width` characters, each after `indent`.
+pub fn wrap(text: &str, width: usize, indent: &str) -> String {
+    let mut out = String::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
+            let _ = writeln!(out, "{indent}{line}");
+            line.clear();
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        let _ = writeln!(out, "{indent}{line}");
+    }
+    out
+}
+
+pub fn pct(p: f64) -> String {
+    format!("{:.1}%", p * 100.0)
+}
+
+fn number(x: Option<f64>) -> String {
+    match x {
+        None => "-".into(),
+        Some(v) if v.fract() == 0.0 && v.abs() < 1e9 => format!("{v:.0}"),
+        Some(v) if v.abs() >= 100.0 => format!("{v:.1}"),
+        Some(v) => format!("{v:.3}"),
+    }
+}
+
+fn proportions(out: &mut String, title: &str, rows: &[Proportion]) {
+    let _ = writeln!(out, "{:<48}{:>8}  {:>17}", title, "p", "95% interval");
+    for o in rows {
+        let _ = writeln!(out, "  {}{:>8}  {:>7} – {:<7}", fit(&o.label, 46), pct(o.p), pct(o.ci95[0]), pct(o.ci95[1]));
+    }
+    out.push('\n');
+}
+
+impl Exporter for Table {
+    fn render(&self, r: &Report) -> String {
+        let mut out = String::new();
+        header(&mut out, r);
+        proportions(&mut out, "RESULT", &r.outcomes);
+        if !r.flags.is_empty() {
+            proportions(&mut out, "FLAGS", &r.flags);
+        }
+        if !r.metrics.is_empty() {
+            let _ = writeln!(out, "{:<30}{:>8}{:>8}{:>8}{:>8}{:>8}{:>8}", "METRICS", "n", "mean", "sd", "p5", "p50", "p95");
+            for m in &r.metrics {
+                let _ = writeln!(
+                    out,
+                    "  {}{:>8}{:>8}{:>8}{:>8}{:>8}{:>8}",
+                    fit(&m.label, 28),
+                    m.count,
+                    number(m.mean),
+                    number(m.sd),
+                    number(m.p5),
+                    number(m.p50),
+                    number(m.p95)
+                );
+            }
+            out.push('\n');
+        }
+        let _ = writeln!(out, "{:<48}{:>8}{:>12}{:>12}", "DECISIONS AND EVENTS", "date", "reached", "fired");
+        for e in &r.events {
+            let mark = if e.decision { "?" } else { " " };
+            let date = if e.kind == "process" { format!("{}+", e.date) } else { e.date.clone() };
+            let _ = writeln!(out, "{mark} {}{:>8}{:>12}{:>12}", fit(&e.id, 46), date, pct(e.reached as f64 / r.branches.max(1) as f64), pct(e.p));
+        }
+        let _ = writeln!(out, "  (? marks decisions; fired = chose yes; + marks monthly processes)\n");
+        if !r.paths.is_empty() {
+            let _ = writeln!(out, "MOST FREQUENT PATHS (decisions taken, in order)");
+            for (i, p) in r.paths.iter().enumerate() {
+                let _ = writeln!(out, "{:>3}. {:>6} of branches", i + 1, pct(p.p));
+                out += &wrap(&p.steps.join(" · "), WIDTH - 7, "       ");
+            }
+        }
+        out.lines().map(str::trim_end).collect::<Vec<_>>().join("\n") + "\n"
+    }
+}
+
+fn header(out: &mut String, r: &Report) {
+    let s = &r.scenario;
+    let _ = writeln!(out, "{}", s.title);
+    if let Some(q) = &s.question {
+        out.push_str(&wrap(&format!("What if: {q}"), WIDTH - 2, ""));
+    }
+    let _ = writeln!(out, "{} · seed {} · {} branches · {} {}", s.id, r.seed, r.branches, r.engine.name, r.engine.version);
+    if !r.changes.is_empty() {
+        let _ = writeln!(out, "Changes from the base scenario:");
+        for c in &r.changes {
+            out.push_str(&wrap(&c.detail, WIDTH - 4, "  - "));
+        }
+    }
+    out.push('\n');
+}

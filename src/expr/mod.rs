@@ -1,0 +1,91 @@
+//! The expression language of conditions and quantities: lexer → Pratt
+//! parser → type-checking compiler → stack machine over slot indices.
+
+pub mod compile;
+pub mod lexer;
+pub mod parser;
+pub mod vm;
+
+pub use compile::{CompileError, Resolved, Scope, Type};
+pub use parser::Expr;
+pub use vm::{Code, Stack};
+
+/// Parses and compiles `src` in one step; errors carry spans into `src`.
+pub fn compile_source(src: &str, want: Option<Type>, scope: &mut dyn Scope) -> Result<(Code, Type), CompileError> {
+    let expr = parser::parse(src).map_err(|e| CompileError::new(e.span, e.message, e.expected))?;
+    compile::compile(&expr, want, scope)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::ops::Range;
+
+    /// Names `x` (slot 0, number) and `flag` (slot 1, true/false), and a belief
+    /// `twice` that inlines `x * 2`.
+    struct TestScope;
+
+    impl Scope for TestScope {
+        fn resolve(&mut self, name: &str, span: Range<usize>) -> Result<Resolved, CompileError> {
+            match name {
+                "x" => Ok(Resolved::Slot(0, Type::Num)),
+                "flag" => Ok(Resolved::Slot(1, Type::Bool)),
+                "twice" => {
+                    let (code, ty) = compile_source("x * 2", None, self)?;
+                    Ok(Resolved::Inline(code, ty))
+                }
+                _ => Err(CompileError::new(span, format!("unknown name `{name}`"), "x or flag")),
+            }
+        }
+        fn date(&self, year: i32, month: u32) -> f64 {
+            f64::from((year - 1950) * 12 + month as i32 - 1)
+        }
+    }
+
+    fn eval(src: &str, x: f64, flag: bool) -> f64 {
+        let (code, _) = compile_source(src, None, &mut TestScope).unwrap();
+        code.eval(&[x, if flag { 1.0 } else { 0.0 }], &mut Stack::default())
+    }
+
+    #[test]
+    fn evaluates_arithmetic_logic_and_calls() {
+        assert_eq!(eval("1 + 2 * x", 3.0, false), 7.0);
+        assert_eq!(eval("if flag then x else -x", 2.0, false), -2.0);
+        assert_eq!(eval("if flag then x else -x", 2.0, true), 2.0);
+        assert_eq!(eval("flag or x > 1", 2.0, false), 1.0);
+        assert_eq!(eval("flag and x > 1", 2.0, false), 0.0);
+        assert_eq!(eval("not flag and x == 2", 2.0, false), 1.0);
+        assert_eq!(eval("clamp(x, 0, 1)", 3.0, false), 1.0);
+        assert_eq!(eval("min(x, 4, -1) + max(x, 4)", 3.0, false), 3.0);
+        assert_eq!(eval("twice + twice", 1.5, false), 6.0);
+        assert_eq!(eval("@1951-02", 0.0, false), 13.0);
+        assert!((eval("logistic(logit(x))", 0.3, false) - 0.3).abs() < 1e-12);
+    }
+
+    #[test]
+    fn short_circuit_leaves_one_value() {
+        // Nested short-circuits inside arithmetic keep the stack balanced.
+        assert_eq!(eval("(if flag or x > 0 then 1 else 0) + (if flag and x > 0 then 10 else 20)", 1.0, false), 21.0);
+    }
+
+    #[test]
+    fn type_errors_point_at_the_operand() {
+        let e = compile_source("x and flag", None, &mut TestScope).unwrap_err();
+        assert_eq!(e.span, 0..1);
+        assert_eq!(e.expected, "a true/false value");
+        let e = compile_source("x + 1", Some(Type::Bool), &mut TestScope).unwrap_err();
+        assert_eq!(e.message, "this is a number");
+        let e = compile_source("if flag then 1 else flag", None, &mut TestScope).unwrap_err();
+        assert_eq!(e.span, 20..24);
+    }
+
+    #[test]
+    fn unknown_names_and_functions_are_errors() {
+        let e = compile_source("1 + y", None, &mut TestScope).unwrap_err();
+        assert_eq!(e.span, 4..5);
+        let e = compile_source("sqrt(x)", None, &mut TestScope).unwrap_err();
+        assert_eq!(e.span, 0..4);
+        let e = compile_source("clamp(x, 1)", None, &mut TestScope).unwrap_err();
+        assert!(e.message.contains("takes 3 arguments"));
+    }
+}

@@ -1,0 +1,449 @@
+//! Compiles the scenario's moving parts: beliefs (in dependency order),
+//! events and processes with their decision rules and effects, outcomes,
+//! flags and metrics.
+
+use super::build::{Builder, inner_span};
+use super::*;
+use crate::diagnostic::{Diagnostic, FileId, Span};
+use crate::expr::parser::{self, Expr, ExprKind};
+use crate::expr::vm::Op;
+use crate::scenario::raw::{self, ExprSrc};
+use crate::scenario::{BeliefDef, Item};
+use std::collections::{HashMap, HashSet};
+use toml::Spanned;
+
+/// The names an expression mentions, with their spans.
+fn mentions(e: &Expr, out: &mut Vec<(String, std::ops::Range<usize>)>) {
+    match &e.kind {
+        ExprKind::Name(n) => out.push((n.clone(), e.span.clone())),
+        ExprKind::Unary(_, a) => mentions(a, out),
+        ExprKind::Binary(_, a, b) => {
+            mentions(a, out);
+            mentions(b, out);
+        }
+        ExprKind::If(a, b, c) => {
+            mentions(a, out);
+            mentions(b, out);
+            mentions(c, out);
+        }
+        ExprKind::Call(_, args) => args.iter().for_each(|a| mentions(a, out)),
+        ExprKind::Num(_) | ExprKind::Bool(_) | ExprKind::Date(..) => {}
+    }
+}
+
+fn is_identifier(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_') && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+fn check_id(file: FileId, id: &Spanned<String>) -> Result<(), Diagnostic> {
+    if is_identifier(id.get_ref()) {
+        Ok(())
+    } else {
+        Err(Diagnostic::at(format!("`{}` is not a valid id", id.get_ref()), Span::new(file, id.span()), "letters, digits and `_`, starting with a letter"))
+    }
+}
+
+/// The expression parts of a belief: (source, outer span).
+fn belief_parts(def: &BeliefDef) -> Vec<&Spanned<ExprSrc>> {
+    let d = &def.decl.get_ref().0;
+    let mut parts: Vec<&Spanned<ExprSrc>> = d.value.iter().chain(&d.prior).collect();
+    for s in &d.signals {
+        parts.push(&s.get_ref().when);
+        parts.push(&s.get_ref().shift);
+    }
+    parts
+}
+
+impl Builder<'_> {
+    /// Compiles every belief, each after the beliefs it names; a cycle is an error.
+    pub(super) fn beliefs(&mut self) -> Result<Vec<Belief>, Diagnostic> {
+        let defs = &self.sc.beliefs;
+        let index: HashMap<&str, usize> = defs.iter().enumerate().map(|(i, b)| (b.value.name.get_ref().as_str(), i)).collect();
+        // Dependencies, with the span of each mention.
+        let mut deps: Vec<Vec<(usize, Span)>> = Vec::new();
+        for item in defs {
+            let outer = item.value.decl.span();
+            let mut found = Vec::new();
+            for part in belief_parts(&item.value) {
+                let span = inner_span(part, outer.clone());
+                let text = &part.get_ref().text;
+                let e = parser::parse(text)
+                    .map_err(|e| Diagnostic::at(e.message, self.locate(item.file, span.clone(), text, e.span), e.expected))?;
+                let mut names = Vec::new();
+                mentions(&e, &mut names);
+                for (name, rel) in names {
+                    if let Some(&j) = index.get(name.as_str()) {
+                        found.push((j, self.locate(item.file, span.clone(), text, rel)));
+                    }
+                }
+            }
+            deps.push(found);
+        }
+        let mut order = Vec::new();
+        let mut state = vec![0u8; defs.len()]; // 0 new, 1 on the path, 2 done
+        for i in 0..defs.len() {
+            visit(i, &deps, &mut state, &mut Vec::new(), &mut order, defs)?;
+        }
+        let mut out: Vec<Option<Belief>> = vec![None; defs.len()];
+        for i in order {
+            let belief = self.belief(&defs[i])?;
+            self.names.beliefs.insert(belief.name.clone(), (belief.code.clone(), belief.ty));
+            out[i] = Some(belief);
+        }
+        Ok(out.into_iter().flatten().collect())
+    }
+
+    fn belief(&mut self, item: &Item<BeliefDef>) -> Result<Belief, Diagnostic> {
+        let (file, def) = (item.file, &item.value);
+        let outer = def.decl.span();
+        let d = &def.decl.get_ref().0;
+        let name = def.name.get_ref().clone();
+        let (code, ty) = match (&d.value, &d.prior) {
+            (Some(v), None) if d.signals.is_empty() => {
+                let text = &v.get_ref().text;
+                let span = inner_span(v, outer.clone());
+                let (code, ty) = crate::expr::compile_source(text, None, &mut self.names)
+                    .map_err(|e| Diagnostic::at(e.message, self.locate(file, span.clone(), text, e.span), e.expected))?;
+                (code, ty)
+            }
+            (None, Some(prior)) => {
+                // logistic(logit(prior) + Σ shift_i · [when_i])
+                let mut ops: Vec<Op> = self.expr(file, prior, Some(outer.clone()), Type::Num)?.ops().to_vec();
+                ops.push(Op::Logit);
+                for s in &d.signals {
+                    let s = s.get_ref();
+                    ops.extend_from_slice(self.expr(file, &s.when, None, Type::Bool)?.ops());
+                    ops.extend_from_slice(self.expr(file, &s.shift, None, Type::Num)?.ops());
+                    ops.extend([Op::Mul, Op::Add]);
+                }
+                ops.push(Op::Logistic);
+                (Code::new(ops), Type::Num)
+            }
+            _ => {
+                return Err(Diagnostic::at(
+                    format!("belief `{name}` needs either `value`, or `prior` with `signals`"),
+                    Span::new(file, outer),
+                    "value = \"expression\"  or  prior = 0.5, signals = [...]",
+                ));
+            }
+        };
+        Ok(Belief { name, ty, code, doc: d.doc.clone() })
+    }
+
+    pub(super) fn node(
+        &mut self,
+        item: &Item<Spanned<raw::Event>>,
+        kind: NodeKind,
+        meta: &Meta,
+        forced: &HashMap<String, bool>,
+        clamped: &HashSet<u32>,
+    ) -> Result<Node, Diagnostic> {
+        let file = item.file;
+        let ev = item.get();
+        let at = |r: std::ops::Range<usize>| Span::new(file, r);
+        check_id(file, &ev.id)?;
+        let id = ev.id.get_ref().clone();
+        let duplicates = self.sc.events.iter().chain(&self.sc.processes).filter(|e| e.get().id.get_ref() == &id).count();
+        if duplicates > 1 {
+            return Err(Diagnostic::at(format!("`{id}` names both an event and a process"), at(ev.id.span()), "a unique id"));
+        }
+        let what = if kind == NodeKind::Event { "event" } else { "process" };
+        let misplaced = |field: &str, span: std::ops::Range<usize>, hint: &str| {
+            Diagnostic::at(format!("`{field}` does not apply to an {what}"), at(span), hint.to_string())
+        };
+        let date = match (&ev.date, kind) {
+            (Some(d), _) => {
+                let m = Month::parse(d.get_ref()).ok_or_else(|| Diagnostic::at("malformed date", at(d.span()), "a date such as \"1950-06\""))?;
+                if m < meta.start || m > meta.horizon {
+                    return Err(Diagnostic::at(
+                        "date outside the scenario's timeline",
+                        at(d.span()),
+                        format!("a date from {} to {}", meta.start, meta.horizon),
+                    ));
+                }
+                m
+            }
+            (None, NodeKind::Event) => return Err(Diagnostic::at(format!("event `{id}` has no date"), at(item.value.span()), "date = \"YYYY-MM\"")),
+            (None, NodeKind::Process) => meta.start,
+        };
+        let (cond, steps) = match kind {
+            NodeKind::Event => {
+                if let Some(w) = &ev.while_ {
+                    return Err(misplaced("while", w.span(), "`when`, or declare it under [[processes]]"));
+                }
+                if let Some(m) = &ev.max_steps {
+                    return Err(misplaced("max_steps", m.span(), "declare it under [[processes]]"));
+                }
+                (&ev.when, 1)
+            }
+            NodeKind::Process => {
+                if let Some(w) = &ev.when {
+                    return Err(misplaced("when", w.span(), "`while` (a process runs each month while it holds)"));
+                }
+                let remaining = i64::from(meta.horizon.since(date)) + 1;
+                let steps = match &ev.max_steps {
+                    Some(m) if !(1..=MAX_STEPS).contains(m.get_ref()) => {
+                        return Err(Diagnostic::at("step bound out of range", at(m.span()), format!("a whole number from 1 to {MAX_STEPS}")));
+                    }
+                    Some(m) => (*m.get_ref()).min(remaining),
+                    None => remaining,
+                };
+                (&ev.while_, steps as u32)
+            }
+        };
+        let when = match cond {
+            Some(c) => self.expr(file, c, None, Type::Bool)?,
+            None => Code::constant(1.0),
+        };
+        if let Some(actor) = &ev.actor {
+            self.known_actor(file, actor)?;
+        }
+        let rule = match &ev.rule {
+            Some(r) => Some(self.rule(file, r)?),
+            None => None,
+        };
+        let forced = forced.get(&id).copied();
+        if rule.is_none() && forced.is_none() && !ev.otherwise.is_empty() {
+            let first = ev.otherwise.keys().next().expect("not empty");
+            return Err(Diagnostic::at("`else` effects need a decision rule", at(first.span()), "a `rule`, or move these into `then`"));
+        }
+        let lane = match &rule {
+            Some(r) if r.draws() && forced.is_none() => Some(self.lanes(&format!("{what}/{id}"), steps, at(ev.id.span()))?),
+            _ => None,
+        };
+        Ok(Node {
+            label: ev.label.clone().unwrap_or_else(|| id.clone()),
+            actor: ev.actor.as_ref().map(|a| a.get_ref().clone()),
+            then: self.effects(file, &ev.then, clamped)?,
+            otherwise: self.effects(file, &ev.otherwise, clamped)?,
+            evidence: ev.evidence.as_ref().map(|e| e.get_ref().clone()),
+            id,
+            kind,
+            date,
+            when,
+            max_steps: steps,
+            rule,
+            forced,
+            lane,
+        })
+    }
+
+    fn known_actor(&self, file: FileId, actor: &Spanned<String>) -> Result<(), Diagnostic> {
+        let ids: Vec<&str> = self.sc.actors.iter().map(|a| a.value.id.get_ref().as_str()).collect();
+        if ids.contains(&actor.get_ref().as_str()) {
+            return Ok(());
+        }
+        Err(Diagnostic::at(format!("unknown actor `{}`", actor.get_ref()), Span::new(file, actor.span()), "an actor declared under [actors.NAME]")
+            .with_help(crate::scenario::suggest(actor.get_ref(), &ids)))
+    }
+
+    fn effects(&mut self, file: FileId, map: &raw::Map<ExprSrc>, clamped: &HashSet<u32>) -> Result<Effects, Diagnostic> {
+        let mut assigns = Vec::new();
+        for (name, value) in map {
+            let key = format!("state.{}", name.get_ref().trim_start_matches("state."));
+            let Some(&(slot, ty)) = self.names.slots.get(&key) else {
+                let known: Vec<&str> = self.sc.state.iter().map(|s| s.value.name.get_ref().as_str()).collect();
+                return Err(Diagnostic::at(format!("no state variable `{}`", name.get_ref()), Span::new(file, name.span()), "a variable declared under [state]")
+                    .with_help(crate::scenario::suggest(name.get_ref(), &known)));
+            };
+            let code = self.expr(file, value, None, ty)?;
+            if !clamped.contains(&slot) {
+                assigns.push((slot, code));
+            }
+        }
+        Ok(Effects { assigns })
+    }
+
+    fn rule(&mut self, file: FileId, rule: &Spanned<raw::Rule>) -> Result<Rule, Diagnostic> {
+        let r = rule.get_ref();
+        let kind = r.kind.get_ref().as_str();
+        let at = |s: std::ops::Range<usize>| Span::new(file, s);
+        let fields: [(&str, Option<std::ops::Range<usize>>); 12] = [
+            ("p", r.p.as_ref().map(Spanned::span)),
+            ("if", r.condition.as_ref().map(Spanned::span)),
+            ("quantity", r.quantity.as_ref().map(Spanned::span)),
+            ("below", r.below.as_ref().map(Spanned::span)),
+            ("above", r.above.as_ref().map(Spanned::span)),
+            ("patron", r.patron.as_ref().map(Spanned::span)),
+            ("wants", r.wants.as_ref().map(Spanned::span)),
+            ("dependence", r.dependence.as_ref().map(Spanned::span)),
+            ("own", r.own.as_ref().map(Spanned::span)),
+            ("features", r.features.keys().next().map(Spanned::span)),
+            ("cases", r.cases.first().map(Spanned::span)),
+            ("similarity", r.similarity.as_ref().map(Spanned::span).or(r.otherwise.as_ref().map(Spanned::span))),
+        ];
+        let allowed: &[&str] = match kind {
+            "chance" => &["p"],
+            "condition" => &["if"],
+            "threshold" => &["quantity", "below", "above"],
+            "dependence" => &["patron", "wants", "dependence", "own"],
+            "analogy" => &["features", "cases", "similarity"],
+            _ => {
+                return Err(Diagnostic::at(
+                    format!("unknown rule kind `{kind}`"),
+                    at(r.kind.span()),
+                    "one of threshold, dependence, analogy, chance, condition",
+                ));
+            }
+        };
+        for (name, span) in &fields {
+            if let Some(span) = span {
+                if !allowed.contains(name) {
+                    return Err(Diagnostic::at(format!("`{name}` does not apply to a {kind} rule"), at(span.clone()), format!("fields of a {kind} rule: {}", allowed.join(", "))));
+                }
+            }
+        }
+        let need = |v: &Option<Spanned<ExprSrc>>, name: &str| -> Result<Spanned<ExprSrc>, Diagnostic> {
+            v.clone().ok_or_else(|| Diagnostic::at(format!("a {kind} rule needs `{name}`"), at(rule.span()), format!("{name} = ...")))
+        };
+        Ok(match kind {
+            "chance" => {
+                let p = need(&r.p, "p")?;
+                Rule::Chance { p: self.probability(file, &p)? }
+            }
+            "condition" => Rule::Condition { holds: self.expr(file, &need(&r.condition, "if")?, None, Type::Bool)? },
+            "threshold" => {
+                let quantity_src = need(&r.quantity, "quantity")?;
+                let quantity = self.expr(file, &quantity_src, None, Type::Num)?;
+                let (limit, below) = match (&r.below, &r.above) {
+                    (Some(b), None) => (b, true),
+                    (None, Some(a)) => (a, false),
+                    _ => return Err(Diagnostic::at("a threshold rule needs exactly one of `below` and `above`", at(rule.span()), "below = ...  or  above = ...")),
+                };
+                Rule::Threshold {
+                    quantity,
+                    limit: self.expr(file, limit, None, Type::Num)?,
+                    below,
+                    quantity_text: quantity_src.get_ref().text.clone(),
+                    limit_text: limit.get_ref().text.clone(),
+                }
+            }
+            "dependence" => {
+                let patron = r.patron.clone().ok_or_else(|| Diagnostic::at("a dependence rule needs `patron`", at(rule.span()), "patron = \"actor id\""))?;
+                self.known_actor(file, &patron)?;
+                let own = match &r.own {
+                    Some(o) => self.expr(file, o, None, Type::Bool)?,
+                    None => Code::constant(0.0),
+                };
+                Rule::Dependence {
+                    patron: patron.into_inner(),
+                    wants: self.expr(file, &need(&r.wants, "wants")?, None, Type::Bool)?,
+                    dependence: self.probability(file, &need(&r.dependence, "dependence")?)?,
+                    own,
+                }
+            }
+            _ => Rule::Analogy(self.analogy(file, rule)?),
+        })
+    }
+
+    /// A number that must be a probability; a constant out of [0, 1] is an error now.
+    fn probability(&mut self, file: FileId, src: &Spanned<ExprSrc>) -> Result<Code, Diagnostic> {
+        let code = self.expr(file, src, None, Type::Num)?;
+        if let Some(p) = code.as_constant() {
+            if !(0.0..=1.0).contains(&p) {
+                return Err(Diagnostic::at("probability out of range", Span::new(file, src.span()), "a number from 0 to 1"));
+            }
+        }
+        Ok(code)
+    }
+
+    fn analogy(&mut self, file: FileId, rule: &Spanned<raw::Rule>) -> Result<Analogy, Diagnostic> {
+        let r = rule.get_ref();
+        let at = |s: std::ops::Range<usize>| Span::new(file, s);
+        if r.features.is_empty() || r.cases.is_empty() {
+            return Err(Diagnostic::at("an analogy rule needs `features` and `cases`", at(rule.span()), "features = { ... } and cases = [ ... ]"));
+        }
+        let mut features = Vec::new();
+        for (name, src) in &r.features {
+            features.push((name.get_ref().clone(), self.expr(file, src, None, Type::Num)?));
+        }
+        let mut cases = Vec::new();
+        for case in &r.cases {
+            let c = case.get_ref();
+            let mut values = Vec::new();
+            for (name, _) in &features {
+                let v = c.features.iter().find(|(k, _)| k.get_ref() == name).ok_or_else(|| {
+                    Diagnostic::at(format!("case `{}` gives no value for feature `{name}`", c.name.get_ref()), at(case.span()), format!("{name} = a number"))
+                })?;
+                values.push(*v.1.get_ref());
+            }
+            if let Some((k, _)) = c.features.iter().find(|(k, _)| !features.iter().any(|(f, _)| f == k.get_ref())) {
+                return Err(Diagnostic::at(format!("`{}` is not a feature of this analogy", k.get_ref()), at(k.span()), "one of the rule's `features`"));
+            }
+            cases.push(Case { name: c.name.get_ref().clone(), values, lesson: *c.lesson.get_ref(), why: c.why.clone() });
+        }
+        let similarity = match &r.similarity {
+            Some(s) => self.probability(file, s)?,
+            None => return Err(Diagnostic::at("an analogy rule needs `similarity`", at(rule.span()), "similarity = 0.7 (the least similarity to act on a case)")),
+        };
+        let otherwise = match &r.otherwise {
+            Some(o) => self.expr(file, o, None, Type::Bool)?,
+            None => Code::constant(0.0),
+        };
+        Ok(Analogy { features, cases, similarity, otherwise })
+    }
+
+    pub(super) fn checks(&mut self, items: &[Item<Spanned<raw::Outcome>>]) -> Result<Vec<Check>, Diagnostic> {
+        let mut out = Vec::new();
+        for item in items {
+            let o = item.get();
+            check_id(item.file, &o.id)?;
+            out.push(Check {
+                id: o.id.get_ref().clone(),
+                label: o.label.clone().unwrap_or_else(|| o.id.get_ref().clone()),
+                when: self.expr(item.file, &o.when, None, Type::Bool)?,
+            });
+        }
+        Ok(out)
+    }
+
+    pub(super) fn metrics(&mut self) -> Result<Vec<MetricCode>, Diagnostic> {
+        let mut out = Vec::new();
+        for item in &self.sc.metrics {
+            let m = item.get();
+            check_id(item.file, &m.id)?;
+            let when = match &m.when {
+                Some(w) => Some(self.expr(item.file, w, None, Type::Bool)?),
+                None => None,
+            };
+            out.push(MetricCode {
+                id: m.id.get_ref().clone(),
+                label: m.label.clone().unwrap_or_else(|| m.id.get_ref().clone()),
+                value: self.expr(item.file, &m.value, None, Type::Num)?,
+                when,
+            });
+        }
+        Ok(out)
+    }
+}
+
+/// Depth-first visit for the belief order; reports the first cycle found.
+fn visit(
+    i: usize,
+    deps: &[Vec<(usize, Span)>],
+    state: &mut [u8],
+    path: &mut Vec<usize>,
+    order: &mut Vec<usize>,
+    defs: &[Item<BeliefDef>],
+) -> Result<(), Diagnostic> {
+    match state[i] {
+        2 => return Ok(()),
+        1 => unreachable!("cycles are caught before revisiting"),
+        _ => {}
+    }
+    state[i] = 1;
+    path.push(i);
+    for (j, span) in &deps[i] {
+        if state[*j] == 1 {
+            let start = path.iter().position(|p| p == j).unwrap_or(0);
+            let names: Vec<&str> = path[start..].iter().chain([j]).map(|k| defs[*k].value.name.get_ref().as_str()).collect();
+            return Err(Diagnostic::at("beliefs depend on each other in a cycle", span.clone(), names.join(" → ")));
+        }
+        visit(*j, deps, state, path, order, defs)?;
+    }
+    path.pop();
+    state[i] = 2;
+    order.push(i);
+    Ok(())
+}

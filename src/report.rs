@@ -1,0 +1,198 @@
+//! The result of a run as one serializable value; every exporter reads it.
+
+use crate::engine::run::RunSettings;
+use crate::program::{NodeKind, Program};
+use crate::scenario::Change;
+use crate::stats::Tally;
+use crate::stats::interval::wilson;
+use serde::Serialize;
+
+/// Version of the JSON layout below; bumped on any incompatible change.
+pub const FORMAT_VERSION: u32 = 1;
+/// How many of the most frequent paths are reported.
+pub const TOP_PATHS: usize = 10;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub format_version: u32,
+    pub engine: Engine,
+    pub scenario: ScenarioInfo,
+    pub seed: u64,
+    pub branches: u64,
+    pub outcomes: Vec<Proportion>,
+    pub flags: Vec<Proportion>,
+    pub events: Vec<EventStat>,
+    pub metrics: Vec<MetricStat>,
+    pub paths: Vec<PathStat>,
+    /// What this scenario changes in its base (empty for a base scenario).
+    pub changes: Vec<Change>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Engine {
+    pub name: &'static str,
+    pub version: &'static str,
+}
+
+impl Engine {
+    pub fn this() -> Self {
+        Engine { name: env!("CARGO_PKG_NAME"), version: env!("CARGO_PKG_VERSION") }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ScenarioInfo {
+    pub id: String,
+    pub title: String,
+    pub question: Option<String>,
+    pub passage: Option<String>,
+    pub file: String,
+    pub extends: Option<String>,
+}
+
+impl ScenarioInfo {
+    pub fn of(p: &Program) -> Self {
+        let m = &p.meta;
+        ScenarioInfo {
+            id: m.id.clone(),
+            title: m.title.clone(),
+            question: m.question.clone(),
+            passage: m.passage.clone(),
+            file: m.file.display().to_string(),
+            extends: m.extends.as_ref().map(|e| e.display().to_string()),
+        }
+    }
+}
+
+/// A count out of the branches, with its Wilson 95% interval.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Proportion {
+    pub id: String,
+    pub label: String,
+    pub count: u64,
+    pub p: f64,
+    pub ci95: [f64; 2],
+}
+
+impl Proportion {
+    pub fn new(id: &str, label: &str, count: u64, n: u64) -> Self {
+        let (lo, hi) = wilson(count, n);
+        Proportion { id: id.to_string(), label: label.to_string(), count, p: ratio(count, n), ci95: [lo, hi] }
+    }
+}
+
+fn ratio(k: u64, n: u64) -> f64 {
+    if n == 0 { 0.0 } else { k as f64 / n as f64 }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct EventStat {
+    pub id: String,
+    pub label: String,
+    pub actor: Option<String>,
+    /// `event` or `process`.
+    pub kind: &'static str,
+    /// Event: its month. Process: the first month it may run.
+    pub date: String,
+    /// Whether a rule (or an intervention) decides it.
+    pub decision: bool,
+    /// Branches in which it was reached (a process: ran at least one step).
+    pub reached: u64,
+    /// Branches in which it fired (a decision: chose yes) at least once.
+    pub fired: u64,
+    /// `fired / branches`.
+    pub p: f64,
+    /// `fired / reached`.
+    pub p_given_reached: f64,
+    /// Processes: mean monthly steps per branch.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mean_steps: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct MetricStat {
+    pub id: String,
+    pub label: String,
+    /// Branches in which the metric was present.
+    pub count: u64,
+    pub mean: Option<f64>,
+    pub sd: Option<f64>,
+    pub p5: Option<f64>,
+    pub p50: Option<f64>,
+    pub p95: Option<f64>,
+    /// False once the metric had too many distinct values to count exactly
+    /// (quantiles are then within 1%).
+    pub exact_quantiles: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PathStat {
+    /// `event_id: yes|no` for each decision reached, in order.
+    pub steps: Vec<String>,
+    pub count: u64,
+    pub p: f64,
+}
+
+impl Report {
+    pub fn new(p: &Program, settings: &RunSettings, t: &Tally) -> Self {
+        let n = t.branches;
+        let nodes = p.events.iter().chain(&p.processes);
+        let events = nodes
+            .enumerate()
+            .map(|(i, node)| EventStat {
+                id: node.id.clone(),
+                label: node.label.clone(),
+                actor: node.actor.clone(),
+                kind: if node.kind == NodeKind::Event { "event" } else { "process" },
+                date: node.date.to_string(),
+                decision: node.is_decision(),
+                reached: t.reached[i],
+                fired: t.fired[i],
+                p: ratio(t.fired[i], n),
+                p_given_reached: ratio(t.fired[i], t.reached[i]),
+                mean_steps: (node.kind == NodeKind::Process).then(|| ratio(t.steps[i], n)),
+            })
+            .collect();
+        let metrics = p
+            .metrics
+            .iter()
+            .zip(&t.metrics)
+            .map(|(m, mt)| MetricStat {
+                id: m.id.clone(),
+                label: m.label.clone(),
+                count: mt.moments.n,
+                mean: mt.moments.mean(),
+                sd: mt.moments.sd(),
+                p5: mt.quantiles.quantile(0.05),
+                p50: mt.quantiles.quantile(0.5),
+                p95: mt.quantiles.quantile(0.95),
+                exact_quantiles: mt.quantiles.is_exact(),
+            })
+            .collect();
+        let paths = t
+            .top_paths(TOP_PATHS)
+            .into_iter()
+            .map(|(steps, count)| PathStat {
+                steps: steps
+                    .iter()
+                    .map(|s| format!("{}: {}", p.events[(s >> 1) as usize].id, if s & 1 == 1 { "yes" } else { "no" }))
+                    .collect(),
+                count,
+                p: ratio(count, n),
+            })
+            .collect();
+        Report {
+            format_version: FORMAT_VERSION,
+            engine: Engine::this(),
+            scenario: ScenarioInfo::of(p),
+            seed: settings.seed,
+            branches: n,
+            outcomes: p.outcomes.iter().zip(&t.outcomes).map(|(o, &c)| Proportion::new(&o.id, &o.label, c, n)).collect(),
+            flags: p.flags.iter().zip(&t.flags).map(|(o, &c)| Proportion::new(&o.id, &o.label, c, n)).collect(),
+            events,
+            metrics,
+            paths,
+            changes: p.changes.clone(),
+        }
+    }
+}

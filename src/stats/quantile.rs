@@ -1,0 +1,175 @@
+//! Streaming quantiles with a stated error bound and exact merges.
+//!
+//! While a metric has at most [`EXACT_CAP`] distinct values (months, counts:
+//! the usual case) every value is counted exactly and quantiles are exact.
+//! Past that, values fall into logarithmic buckets of ratio [`GAMMA`], and a
+//! reported quantile is within 1% (relative) of a value whose rank is the
+//! one asked for. Both forms merge by adding counts, so the result does not
+//! depend on how branches were split across batches or threads.
+
+use std::collections::BTreeMap;
+
+pub const EXACT_CAP: usize = 4096;
+/// Bucket ratio: a bucket's representative is within (GAMMA-1)/(GAMMA+1) ≈ 1% of its values.
+pub const GAMMA: f64 = 1.02;
+/// Values closer to zero than this share the zero bucket.
+const ZERO: f64 = 1e-9;
+const FIXED_SCALE: f64 = (1u64 << 24) as f64;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Quantiles {
+    /// Fixed-point value (see `moments::fixed`) → count.
+    Exact(BTreeMap<i64, u64>),
+    /// Signed log-bucket index → count.
+    Buckets(BTreeMap<i32, u64>),
+}
+
+impl Default for Quantiles {
+    fn default() -> Self {
+        Quantiles::Exact(BTreeMap::new())
+    }
+}
+
+fn bucket(q: i64) -> i32 {
+    let v = q as f64 / FIXED_SCALE;
+    if v.abs() < ZERO {
+        return 0;
+    }
+    let i = ((v.abs() / ZERO).ln() / GAMMA.ln()).ceil() as i32 + 1;
+    if v < 0.0 { -i } else { i }
+}
+
+fn representative(i: i32) -> f64 {
+    if i == 0 {
+        return 0.0;
+    }
+    let k = f64::from(i.abs() - 1);
+    let v = ZERO * GAMMA.powf(k) * 2.0 / (GAMMA + 1.0);
+    if i < 0 { -v } else { v }
+}
+
+impl Quantiles {
+    #[inline]
+    pub fn add_fixed(&mut self, q: i64) {
+        match self {
+            Quantiles::Exact(map) => {
+                *map.entry(q).or_insert(0) += 1;
+                if map.len() > EXACT_CAP {
+                    self.to_buckets();
+                }
+            }
+            Quantiles::Buckets(map) => *map.entry(bucket(q)).or_insert(0) += 1,
+        }
+    }
+
+    fn to_buckets(&mut self) {
+        if let Quantiles::Exact(map) = self {
+            let mut buckets = BTreeMap::new();
+            for (&q, &c) in map.iter() {
+                *buckets.entry(bucket(q)).or_insert(0) += c;
+            }
+            *self = Quantiles::Buckets(buckets);
+        }
+    }
+
+    pub fn merge(&mut self, other: &Quantiles) {
+        match (&mut *self, other) {
+            (Quantiles::Exact(a), Quantiles::Exact(b)) => {
+                for (&q, &c) in b {
+                    *a.entry(q).or_insert(0) += c;
+                }
+                if a.len() > EXACT_CAP {
+                    self.to_buckets();
+                }
+            }
+            (Quantiles::Buckets(_), _) | (_, Quantiles::Buckets(_)) => {
+                self.to_buckets();
+                let mut other = other.clone();
+                other.to_buckets();
+                if let (Quantiles::Buckets(a), Quantiles::Buckets(b)) = (self, &other) {
+                    for (&i, &c) in b {
+                        *a.entry(i).or_insert(0) += c;
+                    }
+                }
+            }
+        }
+    }
+
+    pub fn is_exact(&self) -> bool {
+        matches!(self, Quantiles::Exact(_))
+    }
+
+    /// The nearest-rank `p` quantile: the least value with at least
+    /// `ceil(p·n)` values at or below it.
+    pub fn quantile(&self, p: f64) -> Option<f64> {
+        let n: u64 = match self {
+            Quantiles::Exact(m) => m.values().sum(),
+            Quantiles::Buckets(m) => m.values().sum(),
+        };
+        if n == 0 {
+            return None;
+        }
+        let rank = ((p * n as f64).ceil() as u64).clamp(1, n);
+        let mut seen = 0;
+        match self {
+            Quantiles::Exact(m) => m.iter().find(|(_, c)| {
+                seen += **c;
+                seen >= rank
+            }).map(|(&q, _)| q as f64 / FIXED_SCALE),
+            Quantiles::Buckets(m) => {
+                // Negative buckets sort by index but their values run the other way.
+                let mut keys: Vec<(&i32, &u64)> = m.iter().collect();
+                keys.sort_by(|a, b| representative(*a.0).total_cmp(&representative(*b.0)));
+                keys.into_iter().find(|(_, c)| {
+                    seen += **c;
+                    seen >= rank
+                }).map(|(&i, _)| representative(i))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::stats::moments::fixed;
+
+    #[test]
+    fn exact_quantiles_use_nearest_rank() {
+        let mut q = Quantiles::default();
+        for x in 1..=100 {
+            q.add_fixed(fixed(f64::from(x)).unwrap());
+        }
+        assert_eq!(q.quantile(0.05), Some(5.0));
+        assert_eq!(q.quantile(0.5), Some(50.0));
+        assert_eq!(q.quantile(0.95), Some(95.0));
+        assert!(q.is_exact());
+    }
+
+    #[test]
+    fn buckets_keep_relative_error_within_one_percent() {
+        let mut q = Quantiles::default();
+        let xs: Vec<f64> = (0..20_000).map(|i| 1.0 + f64::from(i) * 0.731 - 5000.0).collect();
+        xs.iter().for_each(|&x| q.add_fixed(fixed(x).unwrap()));
+        assert!(!q.is_exact());
+        let mut sorted = xs.clone();
+        sorted.sort_by(f64::total_cmp);
+        for p in [0.05, 0.5, 0.95] {
+            let truth = sorted[((p * sorted.len() as f64).ceil() as usize) - 1];
+            let got = q.quantile(p).unwrap();
+            assert!((got - truth).abs() <= 0.0101 * truth.abs() + 1e-9, "p={p} got={got} truth={truth}");
+        }
+    }
+
+    #[test]
+    fn merging_equals_adding_everything_to_one() {
+        let xs: Vec<f64> = (0..6000).map(|i| f64::from(i % 5000) * 1.5).collect();
+        let mut all = Quantiles::default();
+        xs.iter().for_each(|&x| all.add_fixed(fixed(x).unwrap()));
+        let (mut a, mut b) = (Quantiles::default(), Quantiles::default());
+        xs[..3000].iter().for_each(|&x| a.add_fixed(fixed(x).unwrap()));
+        xs[3000..].iter().for_each(|&x| b.add_fixed(fixed(x).unwrap()));
+        a.merge(&b);
+        assert_eq!(a, all);
+    }
+}
