@@ -106,7 +106,7 @@ fn header(out: &mut String, r: &Report) {
     let s = &r.scenario;
     let _ = writeln!(out, "{}", s.title);
     if let Some(q) = &s.question {
-        out.push_str(&wrap(&format!("What if: {q}"), WIDTH - 2, ""));
+        out.push_str(&wrap(q, WIDTH - 2, ""));
     }
     let _ = writeln!(out, "{} · seed {} · {} branches · {} {}", s.id, r.seed, r.branches, r.engine.name, r.engine.version);
     if !r.changes.is_empty() {

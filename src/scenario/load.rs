@@ -313,7 +313,7 @@ impl Merger<'_> {
             )
             .with_help(suggest(name.get_ref(), &known)));
         };
-        let detail = format!("{} → {}", describe(&existing.value.decl.get_ref().0), describe(&decl.get_ref().0));
+        let detail = format!("{}: {} → {}", name.get_ref(), describe(&existing.value.decl.get_ref().0), describe(&decl.get_ref().0));
         *existing = Item { file, value: ParamDef { name: name.clone(), decl } };
         self.record(ChangeKind::Set, name.get_ref(), detail);
         Ok(())
