@@ -119,8 +119,8 @@ pub enum Failure {
     Internal(String),
 }
 
-impl From<ErrorReport> for Failure {
-    fn from(r: ErrorReport) -> Self {
+impl From<Box<ErrorReport>> for Failure {
+    fn from(r: Box<ErrorReport>) -> Self {
         Failure::Input(r.to_string())
     }
 }
@@ -149,11 +149,18 @@ pub fn main() -> ExitCode {
 
 /// Loads and compiles a scenario with its command-line overrides.
 pub fn compile(args: &ScenarioArgs) -> Result<(Program, scenario::Scenario), Failure> {
-    let overrides = Overrides { set: args.set.clone(), interventions: args.interventions.clone() };
+    let overrides = Overrides {
+        set: args.set.clone(),
+        interventions: args.interventions.clone(),
+    };
     let sc = scenario::load(&args.file, &overrides)?;
     match program::compile(&sc) {
         Ok(p) => Ok((p, sc)),
-        Err(diagnostic) => Err(ErrorReport { diagnostic, sources: sc.sources }.into()),
+        Err(diagnostic) => Err(Box::new(ErrorReport {
+            diagnostic,
+            sources: sc.sources,
+        })
+        .into()),
     }
 }
 
@@ -169,7 +176,12 @@ pub fn execute(command: Command) -> Result<(), Failure> {
                 sc.sources.paths().count(),
                 p.actors.len(),
                 p.params.len(),
-                p.lanes.len().min(p.params.iter().filter(|x| matches!(x.value, program::ParamValue::Drawn { .. })).count()),
+                p.lanes.len().min(
+                    p.params
+                        .iter()
+                        .filter(|x| matches!(x.value, program::ParamValue::Drawn { .. }))
+                        .count()
+                ),
                 p.events.len(),
                 p.processes.len(),
                 decisions,
@@ -203,7 +215,9 @@ pub fn execute(command: Command) -> Result<(), Failure> {
                 threads: args.threads,
                 batch_size: args.batch_size,
             };
-            let tally = run::run(&p, &settings).map_err(Failure::Internal)?.map_err(|e| run_failure(&p, e))?;
+            let tally = run::run(&p, &settings)
+                .map_err(Failure::Internal)?
+                .map_err(|e| run_failure(&p, e))?;
             let report = Report::new(&p, &settings, &tally);
             let text = exporter(args.format).render(&report);
             emit(&text, args.output.as_deref(), &sc)
@@ -239,8 +253,14 @@ fn emit(text: &str, output: Option<&Path>, sc: &scenario::Scenario) -> Result<()
             path.display()
         )));
     }
-    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "report".into());
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "report".into());
     let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
     let write = std::fs::write(&tmp, text).and_then(|()| std::fs::rename(&tmp, path));
     write.map_err(|e| {

@@ -4,12 +4,12 @@
 //! engine compiles it once and runs many seeded branches, addressably random,
 //! and reports outcome frequencies with honest intervals.
 
-pub mod diagnostic;
-pub mod expr;
-pub mod scenario;
-pub mod engine;
-pub mod program;
-pub mod stats;
-pub mod export;
-pub mod report;
 pub mod cli;
+pub mod diagnostic;
+pub mod engine;
+pub mod export;
+pub mod expr;
+pub mod program;
+pub mod report;
+pub mod scenario;
+pub mod stats;

@@ -36,7 +36,10 @@ pub struct Engine {
 
 impl Engine {
     pub fn this() -> Self {
-        Engine { name: env!("CARGO_PKG_NAME"), version: env!("CARGO_PKG_VERSION") }
+        Engine {
+            name: env!("CARGO_PKG_NAME"),
+            version: env!("CARGO_PKG_VERSION"),
+        }
     }
 }
 
@@ -77,7 +80,13 @@ pub struct Proportion {
 impl Proportion {
     pub fn new(id: &str, label: &str, count: u64, n: u64) -> Self {
         let (lo, hi) = wilson(count, n);
-        Proportion { id: id.to_string(), label: label.to_string(), count, p: ratio(count, n), ci95: [lo, hi] }
+        Proportion {
+            id: id.to_string(),
+            label: label.to_string(),
+            count,
+            p: ratio(count, n),
+            ci95: [lo, hi],
+        }
     }
 }
 
@@ -143,7 +152,11 @@ impl Report {
                 id: node.id.clone(),
                 label: node.label.clone(),
                 actor: node.actor.clone(),
-                kind: if node.kind == NodeKind::Event { "event" } else { "process" },
+                kind: if node.kind == NodeKind::Event {
+                    "event"
+                } else {
+                    "process"
+                },
                 date: node.date.to_string(),
                 decision: node.is_decision(),
                 reached: t.reached[i],
@@ -175,7 +188,13 @@ impl Report {
             .map(|(steps, count)| PathStat {
                 steps: steps
                     .iter()
-                    .map(|s| format!("{}: {}", p.events[(s >> 1) as usize].id, if s & 1 == 1 { "yes" } else { "no" }))
+                    .map(|s| {
+                        format!(
+                            "{}: {}",
+                            p.events[(s >> 1) as usize].id,
+                            if s & 1 == 1 { "yes" } else { "no" }
+                        )
+                    })
                     .collect(),
                 count,
                 p: ratio(count, n),
@@ -187,8 +206,18 @@ impl Report {
             scenario: ScenarioInfo::of(p),
             seed: settings.seed,
             branches: n,
-            outcomes: p.outcomes.iter().zip(&t.outcomes).map(|(o, &c)| Proportion::new(&o.id, &o.label, c, n)).collect(),
-            flags: p.flags.iter().zip(&t.flags).map(|(o, &c)| Proportion::new(&o.id, &o.label, c, n)).collect(),
+            outcomes: p
+                .outcomes
+                .iter()
+                .zip(&t.outcomes)
+                .map(|(o, &c)| Proportion::new(&o.id, &o.label, c, n))
+                .collect(),
+            flags: p
+                .flags
+                .iter()
+                .zip(&t.flags)
+                .map(|(o, &c)| Proportion::new(&o.id, &o.label, c, n))
+                .collect(),
             events,
             metrics,
             paths,

@@ -44,7 +44,12 @@ impl Workspace {
             slots: program.initial.clone(),
             stack: Stack::default(),
             lanes: Lanes::new(seed, &program.lanes),
-            record: Record::new(program.outcomes.len(), program.flags.len(), program.metrics.len(), nodes),
+            record: Record::new(
+                program.outcomes.len(),
+                program.flags.len(),
+                program.metrics.len(),
+                nodes,
+            ),
             scratch: vec![0.0; widest],
         }
     }
@@ -133,7 +138,10 @@ fn decide(ws: &mut Workspace, node: &Node, rule: &Rule, step: u32, branch: u64) 
         if (0.0..=1.0).contains(&v) {
             Ok(v)
         } else {
-            Err(RunError { branch, message: format!("the {what} of `{}` is {v}, outside [0, 1]", node.id) })
+            Err(RunError {
+                branch,
+                message: format!("the {what} of `{}` is {v}, outside [0, 1]", node.id),
+            })
         }
     };
     let uniform = |lanes: &mut Lanes| {
@@ -144,21 +152,46 @@ fn decide(ws: &mut Workspace, node: &Node, rule: &Rule, step: u32, branch: u64) 
         Rule::Chance { p } => {
             let p = probability(p.eval(slots, stack), "probability")?;
             let u = uniform(&mut ws.lanes);
-            Decision { yes: u < p, why: Why::Chance { p, u } }
+            Decision {
+                yes: u < p,
+                why: Why::Chance { p, u },
+            }
         }
-        Rule::Condition { holds } => Decision { yes: holds.eval(slots, stack) != 0.0, why: Why::Condition },
-        Rule::Threshold { quantity, limit, below, .. } => {
+        Rule::Condition { holds } => Decision {
+            yes: holds.eval(slots, stack) != 0.0,
+            why: Why::Condition,
+        },
+        Rule::Threshold {
+            quantity, limit, below, ..
+        } => {
             let (q, l) = (quantity.eval(slots, stack), limit.eval(slots, stack));
             let yes = if *below { q < l } else { q > l };
-            Decision { yes, why: Why::Threshold { quantity: q, limit: l, below: *below } }
+            Decision {
+                yes,
+                why: Why::Threshold {
+                    quantity: q,
+                    limit: l,
+                    below: *below,
+                },
+            }
         }
-        Rule::Dependence { wants, dependence, own, .. } => {
+        Rule::Dependence {
+            wants, dependence, own, ..
+        } => {
             let d = probability(dependence.eval(slots, stack), "dependence")?;
             let wants = wants.eval(slots, stack) != 0.0;
             let own = own.eval(slots, stack) != 0.0;
             let u = uniform(&mut ws.lanes);
             let follows = u < d;
-            Decision { yes: if follows { wants } else { own }, why: Why::Dependence { dependence: d, u, follows, wants } }
+            Decision {
+                yes: if follows { wants } else { own },
+                why: Why::Dependence {
+                    dependence: d,
+                    u,
+                    follows,
+                    wants,
+                },
+            }
         }
         Rule::Analogy(a) => {
             for (x, (_, code)) in ws.scratch.iter_mut().zip(&a.features) {
@@ -179,7 +212,15 @@ fn decide(ws: &mut Workspace, node: &Node, rule: &Rule, step: u32, branch: u64) 
             } else {
                 (None, a.otherwise.eval(slots, stack) != 0.0)
             };
-            Decision { yes, why: Why::Analogy { case, closest: best.0, similarity: best.1, needed } }
+            Decision {
+                yes,
+                why: Why::Analogy {
+                    case,
+                    closest: best.0,
+                    similarity: best.1,
+                    needed,
+                },
+            }
         }
     })
 }
@@ -209,14 +250,20 @@ fn finish<T: Trace>(p: &Program, ws: &mut Workspace, branch: u64, trace: &mut T)
                 let first: &crate::program::Check = &p.outcomes[first];
                 return Err(RunError {
                     branch,
-                    message: format!("result outcomes `{}` and `{}` both hold; the result group must be exclusive", first.id, o.id),
+                    message: format!(
+                        "result outcomes `{}` and `{}` both hold; the result group must be exclusive",
+                        first.id, o.id
+                    ),
                 });
             }
             held = Some(i);
         }
     }
     let Some(outcome) = held else {
-        return Err(RunError { branch, message: "no result outcome holds; the result group must be exhaustive".into() });
+        return Err(RunError {
+            branch,
+            message: "no result outcome holds; the result group must be exhaustive".into(),
+        });
     };
     ws.record.outcome = outcome;
     for (f, check) in ws.record.flags.iter_mut().zip(&p.flags) {
@@ -228,7 +275,10 @@ fn finish<T: Trace>(p: &Program, ws: &mut Workspace, branch: u64, trace: &mut T)
             let x = m.value.eval(&ws.slots, &mut ws.stack);
             Some(fixed(x).ok_or_else(|| RunError {
                 branch,
-                message: format!("metric `{}` is {x}; a metric must be a finite number within ±{MAX_ABS:e}", m.id),
+                message: format!(
+                    "metric `{}` is {x}; a metric must be a finite number within ±{MAX_ABS:e}",
+                    m.id
+                ),
             })?)
         } else {
             None

@@ -9,14 +9,32 @@ pub const BETA_KNOTS: usize = 2049;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Dist {
-    Uniform { lo: f64, hi: f64 },
-    Triangular { lo: f64, mode: f64, hi: f64 },
+    Uniform {
+        lo: f64,
+        hi: f64,
+    },
+    Triangular {
+        lo: f64,
+        mode: f64,
+        hi: f64,
+    },
     /// Normal, optionally truncated to `[lo, hi]` (stored as CDF bounds).
-    Normal { mean: f64, sd: f64, cdf_lo: f64, cdf_hi: f64 },
+    Normal {
+        mean: f64,
+        sd: f64,
+        cdf_lo: f64,
+        cdf_hi: f64,
+    },
     /// Beta(α, β), through a table of exact quantiles.
-    Beta { alpha: f64, beta: f64, table: Box<[f64]> },
+    Beta {
+        alpha: f64,
+        beta: f64,
+        table: Box<[f64]>,
+    },
     /// 1.0 with probability `p`, else 0.0 (a flag).
-    Bernoulli { p: f64 },
+    Bernoulli {
+        p: f64,
+    },
 }
 
 impl Dist {
@@ -29,7 +47,9 @@ impl Dist {
 
     pub fn triangular(lo: f64, mode: f64, hi: f64) -> Result<Dist, String> {
         if !(lo.is_finite() && hi.is_finite() && lo <= mode && mode <= hi && lo < hi) {
-            return Err(format!("[low, mode, high] with low <= mode <= high and low < high, got [{lo}, {mode}, {hi}]"));
+            return Err(format!(
+                "[low, mode, high] with low <= mode <= high and low < high, got [{lo}, {mode}, {hi}]"
+            ));
         }
         Ok(Dist::Triangular { lo, mode, hi })
     }
@@ -41,22 +61,31 @@ impl Dist {
         let (cdf_lo, cdf_hi) = match within {
             None => (0.0, 1.0),
             Some((lo, hi)) => {
-                if !(lo < hi) {
+                if lo.is_nan() || hi.is_nan() || lo >= hi {
                     return Err(format!("`within` as [low, high] with low < high, got [{lo}, {hi}]"));
                 }
                 let (a, b) = (normal_cdf((lo - mean) / sd), normal_cdf((hi - mean) / sd));
                 if b - a < 1e-9 {
-                    return Err(format!("a `within` range that holds some probability; [{lo}, {hi}] holds almost none"));
+                    return Err(format!(
+                        "a `within` range that holds some probability; [{lo}, {hi}] holds almost none"
+                    ));
                 }
                 (a, b)
             }
         };
-        Ok(Dist::Normal { mean, sd, cdf_lo, cdf_hi })
+        Ok(Dist::Normal {
+            mean,
+            sd,
+            cdf_lo,
+            cdf_hi,
+        })
     }
 
     pub fn beta(alpha: f64, beta: f64) -> Result<Dist, String> {
         if !(alpha.is_finite() && beta.is_finite() && alpha > 0.0 && beta > 0.0 && alpha <= 1e4 && beta <= 1e4) {
-            return Err(format!("[alpha, beta] with both > 0 (and at most 10000), got [{alpha}, {beta}]"));
+            return Err(format!(
+                "[alpha, beta] with both > 0 (and at most 10000), got [{alpha}, {beta}]"
+            ));
         }
         let table = (0..BETA_KNOTS)
             .map(|i| beta_quantile(alpha, beta, i as f64 / (BETA_KNOTS - 1) as f64))
@@ -84,7 +113,12 @@ impl Dist {
                     hi - ((1.0 - u) * (hi - lo) * (hi - mode)).sqrt()
                 }
             }
-            Dist::Normal { mean, sd, cdf_lo, cdf_hi } => {
+            Dist::Normal {
+                mean,
+                sd,
+                cdf_lo,
+                cdf_hi,
+            } => {
                 let q = (cdf_lo + u * (cdf_hi - cdf_lo)).clamp(1e-300, 1.0 - 1e-16);
                 mean + sd * normal_quantile(q)
             }
@@ -94,8 +128,10 @@ impl Dist {
                 let t = x - i as f64;
                 table[i] + t * (table[i + 1] - table[i])
             }
+            // True for the top `p` of the unit interval: raising p only turns
+            // false into true.
             Dist::Bernoulli { p } => {
-                if u < p {
+                if u >= 1.0 - p {
                     1.0
                 } else {
                     0.0
@@ -121,23 +157,93 @@ pub fn normal_cdf(z: f64) -> f64 {
 }
 
 /// Standard normal quantile: Wichura's AS 241 (PPND16), relative error ~1e-16.
+#[allow(clippy::excessive_precision)] // the published coefficients, as published
 pub fn normal_quantile(p: f64) -> f64 {
     let q = p - 0.5;
     if q.abs() <= 0.425 {
         let r = 0.180625 - q * q;
-        return q * poly(&[3.387_132_872_796_366_5, 133.141_667_891_784_38, 1_971.590_950_306_551_3, 13_731.693_765_509_461, 45_921.953_931_549_87, 67_265.770_927_008_7, 33_430.575_583_588_13, 2_509.080_928_730_122_7], r)
-            / poly(&[1.0, 42.313_330_701_600_91, 687.187_007_492_057_9, 5_394.196_021_424_751, 21_213.794_301_586_597, 39_307.895_800_092_71, 28_729.085_735_721_943, 5_226.495_278_852_545], r);
+        return q * poly(
+            &[
+                3.387_132_872_796_366_5,
+                133.141_667_891_784_38,
+                1_971.590_950_306_551_3,
+                13_731.693_765_509_461,
+                45_921.953_931_549_87,
+                67_265.770_927_008_7,
+                33_430.575_583_588_13,
+                2_509.080_928_730_122_7,
+            ],
+            r,
+        ) / poly(
+            &[
+                1.0,
+                42.313_330_701_600_91,
+                687.187_007_492_057_9,
+                5_394.196_021_424_751,
+                21_213.794_301_586_597,
+                39_307.895_800_092_71,
+                28_729.085_735_721_943,
+                5_226.495_278_852_545,
+            ],
+            r,
+        );
     }
     let r = if q < 0.0 { p } else { 1.0 - p };
     let r = (-r.ln()).sqrt();
     let z = if r <= 5.0 {
         let r = r - 1.6;
-        poly(&[1.423_437_110_749_683_5, 4.630_337_846_156_546, 5.769_497_221_460_691, 3.647_848_324_763_204_5, 1.270_458_252_452_368_4, 0.241_780_725_177_450_6, 0.022_723_844_989_269_184, 7.745_450_142_783_414e-4], r)
-            / poly(&[1.0, 2.053_191_626_637_759, 1.676_384_830_183_803_8, 0.689_767_334_985_1, 0.148_103_976_427_480_08, 0.015_198_666_563_616_457, 5.475_938_084_995_345e-4, 1.050_750_071_644_416_9e-9], r)
+        poly(
+            &[
+                1.423_437_110_749_683_5,
+                4.630_337_846_156_546,
+                5.769_497_221_460_691,
+                3.647_848_324_763_204_5,
+                1.270_458_252_452_368_4,
+                0.241_780_725_177_450_6,
+                0.022_723_844_989_269_184,
+                7.745_450_142_783_414e-4,
+            ],
+            r,
+        ) / poly(
+            &[
+                1.0,
+                2.053_191_626_637_759,
+                1.676_384_830_183_803_8,
+                0.689_767_334_985_1,
+                0.148_103_976_427_480_08,
+                0.015_198_666_563_616_457,
+                5.475_938_084_995_345e-4,
+                1.050_750_071_644_416_9e-9,
+            ],
+            r,
+        )
     } else {
         let r = r - 5.0;
-        poly(&[6.657_904_643_501_103, 5.463_784_911_164_114, 1.784_826_539_917_291_3, 0.296_560_571_828_504_9, 0.026_532_189_526_576_124, 0.001_242_660_947_388_078_4, 2.711_555_568_743_487_6e-5, 2.010_334_399_292_288_1e-7], r)
-            / poly(&[1.0, 0.599_832_206_555_888, 0.136_929_880_922_735_8, 0.014_875_361_290_850_615, 7.868_691_311_456_133e-4, 1.846_318_317_510_054_8e-5, 1.421_511_758_316_446e-7, 2.044_263_103_389_939_7e-15], r)
+        poly(
+            &[
+                6.657_904_643_501_103,
+                5.463_784_911_164_114,
+                1.784_826_539_917_291_3,
+                0.296_560_571_828_504_9,
+                0.026_532_189_526_576_124,
+                0.001_242_660_947_388_078_4,
+                2.711_555_568_743_487_6e-5,
+                2.010_334_399_292_288_1e-7,
+            ],
+            r,
+        ) / poly(
+            &[
+                1.0,
+                0.599_832_206_555_888,
+                0.136_929_880_922_735_8,
+                0.014_875_361_290_850_615,
+                7.868_691_311_456_133e-4,
+                1.846_318_317_510_054_8e-5,
+                1.421_511_758_316_446e-7,
+                2.044_263_103_389_939_7e-15,
+            ],
+            r,
+        )
     };
     if q < 0.0 { -z } else { z }
 }
@@ -221,7 +327,11 @@ fn beta_quantile(a: f64, b: f64, q: f64) -> f64 {
         }
         let density = (ln_norm + (a - 1.0) * x.ln() + (b - 1.0) * (1.0 - x).ln()).exp();
         let step = x - f / density;
-        x = if density.is_finite() && density > 0.0 && step > lo && step < hi { step } else { 0.5 * (lo + hi) };
+        x = if density.is_finite() && density > 0.0 && step > lo && step < hi {
+            step
+        } else {
+            0.5 * (lo + hi)
+        };
     }
     x
 }

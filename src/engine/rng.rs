@@ -72,7 +72,10 @@ impl Lanes {
                 rng
             })
             .collect();
-        Lanes { rngs, next: vec![u64::MAX; streams.len()] }
+        Lanes {
+            rngs,
+            next: vec![u64::MAX; streams.len()],
+        }
     }
 
     /// The uniform of `lane` in `branch`.
@@ -108,7 +111,12 @@ mod tests {
         assert_eq!(stream_id("event/e", 3), PINNED[3]);
     }
 
-    const PINNED: [u64; 4] = [0, 0, 0, 0];
+    const PINNED: [u64; 4] = [
+        4606602534670560446,
+        4604562092887305636,
+        4587710732883638616,
+        7209918634296824017,
+    ];
 
     #[test]
     fn access_order_does_not_matter() {

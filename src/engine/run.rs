@@ -45,7 +45,7 @@ pub fn run_job<J: Job>(job: &J, settings: &RunSettings) -> Result<J::Tally, RunE
     let batch = settings.batch_size.max(1);
     let batches = settings.branches.div_ceil(batch);
     let first_failed = AtomicU64::new(u64::MAX);
-    let result = (0..batches)
+    (0..batches)
         .into_par_iter()
         .fold(
             || (None::<J::Scratch>, job.tally(), None::<RunError>),
@@ -76,8 +76,7 @@ pub fn run_job<J: Job>(job: &J, settings: &RunSettings) -> Result<J::Tally, RunE
                 (Err(a), Err(b)) => Err(if a.branch <= b.branch { a } else { b }),
                 (Err(e), _) | (_, Err(e)) => Err(e),
             },
-        );
-    result
+        )
 }
 
 /// One program, counted into a [`Tally`].
@@ -91,7 +90,12 @@ impl Job for Single<'_> {
     }
     fn tally(&self) -> Tally {
         let p = self.0;
-        Tally::new(p.outcomes.len(), p.flags.len(), p.metrics.len(), p.events.len() + p.processes.len())
+        Tally::new(
+            p.outcomes.len(),
+            p.flags.len(),
+            p.metrics.len(),
+            p.events.len() + p.processes.len(),
+        )
     }
     fn branch(&self, ws: &mut Workspace, tally: &mut Tally, branch: u64) -> Result<(), RunError> {
         run_branch(self.0, ws, branch, &mut NoTrace)?;

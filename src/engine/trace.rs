@@ -16,13 +16,30 @@ pub struct Decision {
 pub enum Why {
     /// `do(node = value)`.
     Forced,
-    Chance { p: f64, u: f64 },
+    Chance {
+        p: f64,
+        u: f64,
+    },
     Condition,
-    Threshold { quantity: f64, limit: f64, below: bool },
+    Threshold {
+        quantity: f64,
+        limit: f64,
+        below: bool,
+    },
     /// Followed the patron's wish if `follows` (u < dependence), else its own.
-    Dependence { dependence: f64, u: f64, follows: bool, wants: bool },
+    Dependence {
+        dependence: f64,
+        u: f64,
+        follows: bool,
+        wants: bool,
+    },
     /// `case`: the case acted on, if the closest was similar enough.
-    Analogy { case: Option<usize>, closest: usize, similarity: f64, needed: f64 },
+    Analogy {
+        case: Option<usize>,
+        closest: usize,
+        similarity: f64,
+        needed: f64,
+    },
 }
 
 /// Observer of a running branch. Every method defaults to doing nothing, so
@@ -58,8 +75,16 @@ impl Narrative {
 
 impl Trace for Narrative {
     fn param(&mut self, param: &Param, value: f64) {
-        let note = param.assumption.as_deref().map(|a| format!("  [assumption: {a}]")).unwrap_or_default();
-        self.lines.push(format!("drawn    {} = {}{note}", param.name, fmt_value(value, param.ty)));
+        let note = param
+            .assumption
+            .as_deref()
+            .map(|a| format!("  [assumption: {a}]"))
+            .unwrap_or_default();
+        self.lines.push(format!(
+            "drawn    {} = {}{note}",
+            param.name,
+            fmt_value(value, param.ty)
+        ));
     }
 
     fn month(&mut self, month: Month) {
@@ -68,7 +93,11 @@ impl Trace for Narrative {
 
     fn node(&mut self, p: &Program, node: &Node, step: u32, decision: Option<&Decision>, fired: bool) {
         let who = node.actor.as_deref().map(|a| format!("[{a}] ")).unwrap_or_default();
-        let step_note = if node.kind == crate::program::NodeKind::Process { format!(" (month {})", step + 1) } else { String::new() };
+        let step_note = if node.kind == crate::program::NodeKind::Process {
+            format!(" (month {})", step + 1)
+        } else {
+            String::new()
+        };
         let Some(d) = decision else {
             if fired {
                 self.dated(format!("{who}{}{step_note}", node.label));
@@ -81,28 +110,75 @@ impl Trace for Narrative {
             (Why::Forced, _) => "forced by intervention (do)".to_string(),
             (Why::Chance { p, u }, _) => format!("chance: drew {u:.3} against p = {p:.3}"),
             (Why::Condition, _) => "condition".to_string(),
-            (Why::Threshold { quantity, limit, below }, Some(Rule::Threshold { quantity_text, limit_text, .. })) => {
-                let (rel, ok) = if *below { ("<", quantity < limit) } else { (">", quantity > limit) };
+            (
+                Why::Threshold { quantity, limit, below },
+                Some(Rule::Threshold {
+                    quantity_text,
+                    limit_text,
+                    ..
+                }),
+            ) => {
+                let (rel, ok) = if *below {
+                    ("<", quantity < limit)
+                } else {
+                    (">", quantity > limit)
+                };
                 format!(
                     "threshold: {quantity_text} = {quantity:.3} {} {limit_text} = {limit:.3}",
-                    if ok { rel } else if *below { ">=" } else { "<=" }
+                    if ok {
+                        rel
+                    } else if *below {
+                        ">="
+                    } else {
+                        "<="
+                    }
                 )
             }
-            (Why::Dependence { dependence, u, follows, wants }, Some(Rule::Dependence { patron, .. })) => {
+            (
+                Why::Dependence {
+                    dependence,
+                    u,
+                    follows,
+                    wants,
+                },
+                Some(Rule::Dependence { patron, .. }),
+            ) => {
                 if *follows {
-                    format!("dependence on {patron} ({dependence:.2}): follows {patron}, who wants {}", yes_no(*wants))
+                    format!(
+                        "dependence on {patron} ({dependence:.2}): follows {patron}, who wants {}",
+                        yes_no(*wants)
+                    )
                 } else {
                     format!("dependence on {patron} ({dependence:.2}): drew {u:.3}, acts on own preference")
                 }
             }
-            (Why::Analogy { case, closest, similarity, needed }, Some(Rule::Analogy(a))) => match case {
-                Some(c) => format!("analogy: closest case {} (similarity {similarity:.2} >= {needed:.2}), lesson: {}", a.cases[*c].name, yes_no(a.cases[*c].lesson)),
-                None => format!("analogy: closest case {} only {similarity:.2} similar (needs {needed:.2}); default", a.cases[*closest].name),
+            (
+                Why::Analogy {
+                    case,
+                    closest,
+                    similarity,
+                    needed,
+                },
+                Some(Rule::Analogy(a)),
+            ) => match case {
+                Some(c) => format!(
+                    "analogy: closest case {} (similarity {similarity:.2} >= {needed:.2}), lesson: {}",
+                    a.cases[*c].name,
+                    yes_no(a.cases[*c].lesson)
+                ),
+                None => format!(
+                    "analogy: closest case {} only {similarity:.2} similar (needs {needed:.2}); default",
+                    a.cases[*closest].name
+                ),
             },
             (why, _) => format!("{why:?}"),
         };
         let _ = p;
-        self.dated(format!("{who}{}{step_note}: {} — {why}", node.label, if d.yes { "YES" } else { "NO" }));
+        self.dated(format!(
+            "{who}{}{step_note}: {} — {why}",
+            node.label,
+            if d.yes { "YES" } else { "NO" }
+        ));
         if node.kind == crate::program::NodeKind::Event {
             if let Some(e) = &node.evidence {
                 self.lines.push(format!("         evidence: {e}"));
@@ -111,14 +187,28 @@ impl Trace for Narrative {
     }
 
     fn stop(&mut self, month: Month) {
-        self.lines.push(format!("{month}  the branch ends (stop condition holds)"));
+        self.lines
+            .push(format!("{month}  the branch ends (stop condition holds)"));
     }
 
     fn finish(&mut self, p: &Program, record: &Record, _slots: &[f64]) {
         let o = &p.outcomes[record.outcome];
         self.lines.push(format!("result   {} ({})", o.label, o.id));
-        let flags: Vec<&str> = p.flags.iter().zip(&record.flags).filter(|(_, on)| **on).map(|(f, _)| f.id.as_str()).collect();
-        self.lines.push(format!("flags    {}", if flags.is_empty() { "none".to_string() } else { flags.join(", ") }));
+        let flags: Vec<&str> = p
+            .flags
+            .iter()
+            .zip(&record.flags)
+            .filter(|(_, on)| **on)
+            .map(|(f, _)| f.id.as_str())
+            .collect();
+        self.lines.push(format!(
+            "flags    {}",
+            if flags.is_empty() {
+                "none".to_string()
+            } else {
+                flags.join(", ")
+            }
+        ));
         for (m, v) in p.metrics.iter().zip(&record.metrics) {
             let value = v.map_or("absent".to_string(), |q| format!("{}", q as f64 / (1u64 << 24) as f64));
             self.lines.push(format!("metric   {} = {value}", m.id));

@@ -9,7 +9,11 @@ pub struct Csv;
 
 /// Quotes a field if it needs it (RFC 4180).
 fn field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() }
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
 }
 
 fn num(x: Option<f64>) -> String {
@@ -42,7 +46,13 @@ impl Exporter for Csv {
         }
         for m in &r.metrics {
             row("metric", &m.id, "count", m.count.to_string());
-            for (stat, v) in [("mean", m.mean), ("sd", m.sd), ("p5", m.p5), ("p50", m.p50), ("p95", m.p95)] {
+            for (stat, v) in [
+                ("mean", m.mean),
+                ("sd", m.sd),
+                ("p5", m.p5),
+                ("p50", m.p50),
+                ("p95", m.p95),
+            ] {
                 row("metric", &m.id, stat, num(v));
             }
         }

@@ -54,7 +54,14 @@ fn number(x: Option<f64>) -> String {
 fn proportions(out: &mut String, title: &str, rows: &[Proportion]) {
     let _ = writeln!(out, "{:<48}{:>8}  {:>17}", title, "p", "95% interval");
     for o in rows {
-        let _ = writeln!(out, "  {}{:>8}  {:>7} – {:<7}", fit(&o.label, 46), pct(o.p), pct(o.ci95[0]), pct(o.ci95[1]));
+        let _ = writeln!(
+            out,
+            "  {}{:>8}  {:>7} – {:<7}",
+            fit(&o.label, 46),
+            pct(o.p),
+            pct(o.ci95[0]),
+            pct(o.ci95[1])
+        );
     }
     out.push('\n');
 }
@@ -68,7 +75,11 @@ impl Exporter for Table {
             proportions(&mut out, "FLAGS", &r.flags);
         }
         if !r.metrics.is_empty() {
-            let _ = writeln!(out, "{:<30}{:>8}{:>8}{:>8}{:>8}{:>8}{:>8}", "METRICS", "n", "mean", "sd", "p5", "p50", "p95");
+            let _ = writeln!(
+                out,
+                "{:<30}{:>8}{:>8}{:>8}{:>8}{:>8}{:>8}",
+                "METRICS", "n", "mean", "sd", "p5", "p50", "p95"
+            );
             for m in &r.metrics {
                 let _ = writeln!(
                     out,
@@ -84,13 +95,31 @@ impl Exporter for Table {
             }
             out.push('\n');
         }
-        let _ = writeln!(out, "{:<48}{:>8}{:>12}{:>12}", "DECISIONS AND EVENTS", "date", "reached", "fired");
+        let _ = writeln!(
+            out,
+            "{:<48}{:>8}{:>12}{:>12}",
+            "DECISIONS AND EVENTS", "date", "reached", "fired"
+        );
         for e in &r.events {
             let mark = if e.decision { "?" } else { " " };
-            let date = if e.kind == "process" { format!("{}+", e.date) } else { e.date.clone() };
-            let _ = writeln!(out, "{mark} {}{:>8}{:>12}{:>12}", fit(&e.id, 46), date, pct(e.reached as f64 / r.branches.max(1) as f64), pct(e.p));
+            let date = if e.kind == "process" {
+                format!("{}+", e.date)
+            } else {
+                e.date.clone()
+            };
+            let _ = writeln!(
+                out,
+                "{mark} {}{:>8}{:>12}{:>12}",
+                fit(&e.id, 46),
+                date,
+                pct(e.reached as f64 / r.branches.max(1) as f64),
+                pct(e.p)
+            );
         }
-        let _ = writeln!(out, "  (? marks decisions; fired = chose yes; + marks monthly processes)\n");
+        let _ = writeln!(
+            out,
+            "  (? marks decisions; fired = chose yes; + marks monthly processes)\n"
+        );
         if !r.paths.is_empty() {
             let _ = writeln!(out, "MOST FREQUENT PATHS (decisions taken, in order)");
             for (i, p) in r.paths.iter().enumerate() {
@@ -108,7 +137,11 @@ fn header(out: &mut String, r: &Report) {
     if let Some(q) = &s.question {
         out.push_str(&wrap(q, WIDTH - 2, ""));
     }
-    let _ = writeln!(out, "{} · seed {} · {} branches · {} {}", s.id, r.seed, r.branches, r.engine.name, r.engine.version);
+    let _ = writeln!(
+        out,
+        "{} · seed {} · {} branches · {} {}",
+        s.id, r.seed, r.branches, r.engine.name, r.engine.version
+    );
     if !r.changes.is_empty() {
         let _ = writeln!(out, "Changes from the base scenario:");
         for c in &r.changes {

@@ -55,17 +55,30 @@ pub struct CompileError {
 
 impl CompileError {
     pub fn new(span: Range<usize>, message: impl Into<String>, expected: impl Into<String>) -> Self {
-        CompileError { span, message: message.into(), expected: expected.into() }
+        CompileError {
+            span,
+            message: message.into(),
+            expected: expected.into(),
+        }
     }
 }
 
 /// Compiles `expr`, requiring its type to be `want` when given.
 pub fn compile(expr: &Expr, want: Option<Type>, scope: &mut dyn Scope) -> Result<(Code, Type), CompileError> {
-    let mut c = Compiler { ops: Vec::new(), depth: 0, max_depth: 0, scope };
+    let mut c = Compiler {
+        ops: Vec::new(),
+        depth: 0,
+        max_depth: 0,
+        scope,
+    };
     let ty = c.expr(expr)?;
     if let Some(want) = want {
         if ty != want {
-            return Err(CompileError::new(expr.span.clone(), format!("this is {ty}"), format!("{want}")));
+            return Err(CompileError::new(
+                expr.span.clone(),
+                format!("this is {ty}"),
+                format!("{want}"),
+            ));
         }
     }
     if c.ops.len() > MAX_OPS || c.max_depth > MAX_STACK {
@@ -111,7 +124,11 @@ impl Compiler<'_> {
         if ty == want {
             Ok(())
         } else {
-            Err(CompileError::new(e.span.clone(), format!("this is {ty}"), format!("{want}")))
+            Err(CompileError::new(
+                e.span.clone(),
+                format!("this is {ty}"),
+                format!("{want}"),
+            ))
         }
     }
 
@@ -161,7 +178,11 @@ impl Compiler<'_> {
             }
             ExprKind::Binary(op @ (BinOp::And | BinOp::Or), a, b) => {
                 self.want(a, Type::Bool)?;
-                let jump = if *op == BinOp::And { Op::JumpIfFalseKeep(0) } else { Op::JumpIfTrueKeep(0) };
+                let jump = if *op == BinOp::And {
+                    Op::JumpIfFalseKeep(0)
+                } else {
+                    Op::JumpIfTrueKeep(0)
+                };
                 let at = self.jump(jump);
                 self.emit(Op::Pop);
                 self.want(b, Type::Bool)?;
@@ -219,7 +240,11 @@ impl Compiler<'_> {
             } else {
                 Err(CompileError::new(
                     e.span.clone(),
-                    format!("`{name}` takes {n} argument{}, not {}", if n == 1 { "" } else { "s" }, args.len()),
+                    format!(
+                        "`{name}` takes {n} argument{}, not {}",
+                        if n == 1 { "" } else { "s" },
+                        args.len()
+                    ),
                     sig.to_string(),
                 ))
             }

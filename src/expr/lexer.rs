@@ -124,7 +124,13 @@ pub fn lex(src: &str) -> Result<Vec<Token>, LexError> {
             let text = src[start..i].replace('_', "");
             match text.parse::<f64>() {
                 Ok(n) if n.is_finite() => Tok::Num(n),
-                _ => return Err(err(start..i, format!("`{}` is not a number", &src[start..i]), "a number such as 0.25")),
+                _ => {
+                    return Err(err(
+                        start..i,
+                        format!("`{}` is not a number", &src[start..i]),
+                        "a number such as 0.25",
+                    ));
+                }
             }
         } else if c.is_ascii_alphabetic() || c == b'_' {
             while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_' || bytes[i] == b'.') {
@@ -132,7 +138,11 @@ pub fn lex(src: &str) -> Result<Vec<Token>, LexError> {
             }
             let word = &src[start..i];
             if word.ends_with('.') || word.contains("..") {
-                return Err(err(start..i, format!("`{word}` is not a valid name"), "a name such as `actor.quantity`"));
+                return Err(err(
+                    start..i,
+                    format!("`{word}` is not a valid name"),
+                    "a name such as `actor.quantity`",
+                ));
             }
             match word {
                 "true" => Tok::True,
@@ -152,7 +162,13 @@ pub fn lex(src: &str) -> Result<Vec<Token>, LexError> {
             }
             match crate::scenario::date::parse_year_month(&src[start + 1..i]) {
                 Some((y, m)) => Tok::Date(y, m),
-                None => return Err(err(start..i.max(start + 1), "malformed date literal", "a date such as @1950-06")),
+                None => {
+                    return Err(err(
+                        start..i.max(start + 1),
+                        "malformed date literal",
+                        "a date such as @1950-06",
+                    ));
+                }
             }
         } else {
             let two = bytes.get(i + 1).copied();
@@ -175,7 +191,11 @@ pub fn lex(src: &str) -> Result<Vec<Token>, LexError> {
                 (b'!', _) => return Err(err(i..i + 1, "unexpected `!`", "`not` or `!=`")),
                 _ => {
                     let ch = src[i..].chars().next().unwrap_or('?');
-                    return Err(err(i..i + ch.len_utf8(), format!("unexpected character `{ch}`"), "a number, name, operator or parenthesis"));
+                    return Err(err(
+                        i..i + ch.len_utf8(),
+                        format!("unexpected character `{ch}`"),
+                        "a number, name, operator or parenthesis",
+                    ));
                 }
             };
             i += len;
@@ -183,12 +203,19 @@ pub fn lex(src: &str) -> Result<Vec<Token>, LexError> {
         };
         out.push(Token { tok, span: start..i });
     }
-    out.push(Token { tok: Tok::Eof, span: src.len()..src.len() });
+    out.push(Token {
+        tok: Tok::Eof,
+        span: src.len()..src.len(),
+    });
     Ok(out)
 }
 
 fn err(span: Range<usize>, message: impl Into<String>, expected: &str) -> LexError {
-    LexError { span, message: message.into(), expected: expected.to_string() }
+    LexError {
+        span,
+        message: message.into(),
+        expected: expected.to_string(),
+    }
 }
 
 #[cfg(test)]
@@ -203,7 +230,14 @@ mod tests {
     fn lexes_operators_names_and_dates() {
         assert_eq!(
             toks("a.b <= 1e-2 and @1950-06"),
-            vec![Tok::Name("a.b".into()), Tok::Le, Tok::Num(0.01), Tok::And, Tok::Date(1950, 6), Tok::Eof]
+            vec![
+                Tok::Name("a.b".into()),
+                Tok::Le,
+                Tok::Num(0.01),
+                Tok::And,
+                Tok::Date(1950, 6),
+                Tok::Eof
+            ]
         );
     }
 

@@ -65,7 +65,14 @@ mod tests {
     #[test]
     fn short_circuit_leaves_one_value() {
         // Nested short-circuits inside arithmetic keep the stack balanced.
-        assert_eq!(eval("(if flag or x > 0 then 1 else 0) + (if flag and x > 0 then 10 else 20)", 1.0, false), 21.0);
+        assert_eq!(
+            eval(
+                "(if flag or x > 0 then 1 else 0) + (if flag and x > 0 then 10 else 20)",
+                1.0,
+                false
+            ),
+            21.0
+        );
     }
 
     #[test]

@@ -99,8 +99,16 @@ pub struct ParseError {
 
 /// Parses a whole expression; trailing tokens are an error.
 pub fn parse(src: &str) -> Result<Expr, ParseError> {
-    let tokens = lex(src).map_err(|e| ParseError { span: e.span, message: e.message, expected: e.expected })?;
-    let mut p = Parser { tokens, pos: 0, depth: 0 };
+    let tokens = lex(src).map_err(|e| ParseError {
+        span: e.span,
+        message: e.message,
+        expected: e.expected,
+    })?;
+    let mut p = Parser {
+        tokens,
+        pos: 0,
+        depth: 0,
+    };
     let e = p.expr(0)?;
     let t = p.peek();
     if t.tok != Tok::Eof {
@@ -154,12 +162,20 @@ impl Parser {
     }
 
     fn unexpected(&self, t: Token, expected: &str) -> ParseError {
-        ParseError { span: t.span, message: format!("unexpected {}", t.tok.describe()), expected: expected.to_string() }
+        ParseError {
+            span: t.span,
+            message: format!("unexpected {}", t.tok.describe()),
+            expected: expected.to_string(),
+        }
     }
 
     fn expect(&mut self, tok: Tok, expected: &str) -> Result<Token, ParseError> {
         let t = self.next();
-        if t.tok == tok { Ok(t) } else { Err(self.unexpected(t, expected)) }
+        if t.tok == tok {
+            Ok(t)
+        } else {
+            Err(self.unexpected(t, expected))
+        }
     }
 
     fn expr(&mut self, min_bp: u8) -> Result<Expr, ParseError> {
@@ -191,7 +207,10 @@ impl Parser {
             let rhs = self.expr(rbp)?;
             let span = lhs.span.start..rhs.span.end;
             last_cmp = lbp == CMP_BP;
-            lhs = Expr { kind: ExprKind::Binary(op, Box::new(lhs), Box::new(rhs)), span };
+            lhs = Expr {
+                kind: ExprKind::Binary(op, Box::new(lhs), Box::new(rhs)),
+                span,
+            };
         }
         self.depth -= 1;
         Ok(lhs)
@@ -207,16 +226,25 @@ impl Parser {
             Tok::Date(y, m) => ExprKind::Date(y, m),
             Tok::Minus => {
                 let e = self.expr(NEG_BP)?;
-                return Ok(Expr { span: start..e.span.end, kind: ExprKind::Unary(UnOp::Neg, Box::new(e)) });
+                return Ok(Expr {
+                    span: start..e.span.end,
+                    kind: ExprKind::Unary(UnOp::Neg, Box::new(e)),
+                });
             }
             Tok::Not => {
                 let e = self.expr(NOT_BP)?;
-                return Ok(Expr { span: start..e.span.end, kind: ExprKind::Unary(UnOp::Not, Box::new(e)) });
+                return Ok(Expr {
+                    span: start..e.span.end,
+                    kind: ExprKind::Unary(UnOp::Not, Box::new(e)),
+                });
             }
             Tok::LParen => {
                 let e = self.expr(0)?;
                 let close = self.expect(Tok::RParen, "`)`")?;
-                return Ok(Expr { span: start..close.span.end, kind: e.kind });
+                return Ok(Expr {
+                    span: start..close.span.end,
+                    kind: e.kind,
+                });
             }
             Tok::If => {
                 let c = self.expr(0)?;
@@ -224,11 +252,17 @@ impl Parser {
                 let a = self.expr(0)?;
                 self.expect(Tok::Else, "`else`")?;
                 let b = self.expr(0)?;
-                return Ok(Expr { span: start..b.span.end, kind: ExprKind::If(Box::new(c), Box::new(a), Box::new(b)) });
+                return Ok(Expr {
+                    span: start..b.span.end,
+                    kind: ExprKind::If(Box::new(c), Box::new(a), Box::new(b)),
+                });
             }
             Tok::Name(name) => {
                 if self.peek().tok != Tok::LParen {
-                    return Ok(Expr { kind: ExprKind::Name(name), span: t.span });
+                    return Ok(Expr {
+                        kind: ExprKind::Name(name),
+                        span: t.span,
+                    });
                 }
                 self.next();
                 let mut args = Vec::new();
@@ -243,7 +277,10 @@ impl Parser {
                     }
                 }
                 let close = self.expect(Tok::RParen, "`,` or `)`")?;
-                return Ok(Expr { kind: ExprKind::Call(name, args), span: start..close.span.end });
+                return Ok(Expr {
+                    kind: ExprKind::Call(name, args),
+                    span: start..close.span.end,
+                });
             }
             _ => return Err(self.unexpected(t, "a number, name, `(`, `not`, `-` or `if`")),
         };

@@ -69,7 +69,10 @@ impl Code {
             depth += op.stack_effect();
             max = max.max(depth);
         }
-        Code { ops: ops.into_boxed_slice(), max_stack: max as usize }
+        Code {
+            ops: ops.into_boxed_slice(),
+            max_stack: max as usize,
+        }
     }
 
     /// Code that pushes one constant.

@@ -26,8 +26,15 @@ pub fn compile(sc: &Scenario) -> Result<Program, Diagnostic> {
     let meta = header(sc)?;
     let mut b = Builder {
         sc,
-        names: Names { start: meta.start, slots: HashMap::new(), beliefs: HashMap::new() },
-        slots: vec![SlotInfo { name: "now".into(), ty: Type::Num }],
+        names: Names {
+            start: meta.start,
+            slots: HashMap::new(),
+            beliefs: HashMap::new(),
+        },
+        slots: vec![SlotInfo {
+            name: "now".into(),
+            ty: Type::Num,
+        }],
         initial: vec![0.0],
         lanes: Vec::new(),
         lane_ids: HashSet::new(),
@@ -61,7 +68,11 @@ pub fn compile(sc: &Scenario) -> Result<Program, Diagnostic> {
             "add [[outcomes]] entries: an exclusive, exhaustive group of which exactly one holds in every branch",
         );
         return Err(match at {
-            Some(span) => Diagnostic { span: Some(span), label: "in this scenario".into(), ..d },
+            Some(span) => Diagnostic {
+                span: Some(span),
+                label: "in this scenario".into(),
+                ..d
+            },
             None => d,
         });
     }
@@ -93,22 +104,37 @@ fn header(sc: &Scenario) -> Result<Meta, Diagnostic> {
     let h = &sc.header;
     // The file named on the command line is always the first source.
     let missing = |what: &str, example: &str| {
-        Diagnostic::at(format!("the scenario has no `{what}`"), Span::new(0, 0..0), format!("[scenario] {example}"))
+        Diagnostic::at(
+            format!("the scenario has no `{what}`"),
+            Span::new(0, 0..0),
+            format!("[scenario] {example}"),
+        )
     };
     let month = |item: &Option<Item<Spanned<String>>>, what: &str| -> Result<Month, Diagnostic> {
-        let item = item.as_ref().ok_or_else(|| missing(what, &format!("{what} = \"1950-06\"")))?;
-        Month::parse(item.get()).ok_or_else(|| Diagnostic::at("malformed date", item.span(), "a date such as \"1950-06\""))
+        let item = item
+            .as_ref()
+            .ok_or_else(|| missing(what, &format!("{what} = \"1950-06\"")))?;
+        Month::parse(item.get())
+            .ok_or_else(|| Diagnostic::at("malformed date", item.span(), "a date such as \"1950-06\""))
     };
     let id = h.id.as_ref().ok_or_else(|| missing("id", "id = \"my_scenario\""))?;
     let start = month(&h.start, "start")?;
     let horizon = month(&h.horizon, "horizon")?;
     if horizon < start {
         let at = h.horizon.as_ref().map(Item::span).expect("horizon was read above");
-        return Err(Diagnostic::at("the horizon is before the start", at, format!("a date on or after {start}")));
+        return Err(Diagnostic::at(
+            "the horizon is before the start",
+            at,
+            format!("a date on or after {start}"),
+        ));
     }
     if horizon.since(start) >= MAX_MONTHS {
         let at = h.horizon.as_ref().map(Item::span).expect("horizon was read above");
-        return Err(Diagnostic::at("the timeline is too long", at, format!("at most {MAX_MONTHS} months after the start")));
+        return Err(Diagnostic::at(
+            "the timeline is too long",
+            at,
+            format!("at most {MAX_MONTHS} months after the start"),
+        ));
     }
     let seed = match &h.seed {
         Some(s) if *s.get() < 0 => return Err(Diagnostic::at("the seed is negative", s.span(), "a whole number >= 0")),
@@ -174,7 +200,10 @@ fn scalar_value(s: &Scalar) -> Option<(f64, Type)> {
 impl Builder<'_> {
     fn slot(&mut self, name: &str, ty: Type, initial: f64) -> u32 {
         let slot = self.slots.len() as u32;
-        self.slots.push(SlotInfo { name: name.to_string(), ty });
+        self.slots.push(SlotInfo {
+            name: name.to_string(),
+            ty,
+        });
         self.initial.push(initial);
         self.names.slots.insert(name.to_string(), (slot, ty));
         slot
@@ -186,7 +215,11 @@ impl Builder<'_> {
         for draw in 0..count {
             let id = stream_id(node, draw);
             if !self.lane_ids.insert(id) {
-                return Err(Diagnostic::at("random stream collision", at, "a different id (two ids hash alike)"));
+                return Err(Diagnostic::at(
+                    "random stream collision",
+                    at,
+                    "a different id (two ids hash alike)",
+                ));
             }
             self.lanes.push(id);
         }
@@ -194,7 +227,13 @@ impl Builder<'_> {
     }
 
     /// Compiles an expression source, mapping error spans into the file.
-    pub(super) fn expr(&mut self, file: FileId, src: &Spanned<ExprSrc>, outer: Option<Range<usize>>, want: Type) -> Result<Code, Diagnostic> {
+    pub(super) fn expr(
+        &mut self,
+        file: FileId,
+        src: &Spanned<ExprSrc>,
+        outer: Option<Range<usize>>,
+        want: Type,
+    ) -> Result<Code, Diagnostic> {
         let value_span = match outer {
             Some(o) => inner_span(src, o),
             None => src.span(),
@@ -254,14 +293,23 @@ impl Builder<'_> {
             let whole = Span::new(file, def.decl.span());
             if given.len() != 1 {
                 return Err(Diagnostic::at(
-                    format!("parameter `{name}` needs exactly one of value, uniform, beta, triangular, normal, bernoulli"),
+                    format!(
+                        "parameter `{name}` needs exactly one of value, uniform, beta, triangular, normal, bernoulli"
+                    ),
                     whole,
-                    if given.is_empty() { "none given".to_string() } else { format!("given: {}", given.join(", ")) },
+                    if given.is_empty() {
+                        "none given".to_string()
+                    } else {
+                        format!("given: {}", given.join(", "))
+                    },
                 ));
             }
-            if decl.within.is_some() && decl.normal.is_none() {
-                let w = decl.within.as_ref().expect("checked");
-                return Err(Diagnostic::at("`within` applies only to `normal`", at(w), "remove `within`, or use `normal`"));
+            if let (Some(w), None) = (&decl.within, &decl.normal) {
+                return Err(Diagnostic::at(
+                    "`within` applies only to `normal`",
+                    at(w),
+                    "remove `within`, or use `normal`",
+                ));
             }
             let dist = if let Some(v) = &decl.uniform {
                 let (lo, hi) = pair(v, "[low, high]")?;
@@ -271,7 +319,9 @@ impl Builder<'_> {
                 Some(crate::engine::dist::Dist::beta(a, b2).map_err(|e| bad(at(v), e))?)
             } else if let Some(v) = &decl.triangular {
                 match v.get_ref()[..] {
-                    [lo, mode, hi] => Some(crate::engine::dist::Dist::triangular(lo, mode, hi).map_err(|e| bad(at(v), e))?),
+                    [lo, mode, hi] => {
+                        Some(crate::engine::dist::Dist::triangular(lo, mode, hi).map_err(|e| bad(at(v), e))?)
+                    }
                     _ => return Err(bad(at(v), "three numbers: [low, mode, high]".into())),
                 }
             } else if let Some(v) = &decl.normal {
@@ -293,7 +343,7 @@ impl Builder<'_> {
             let range = match &decl.range {
                 Some(r) => {
                     let (lo, hi) = pair(r, "[low, high]")?;
-                    if !(lo <= hi) {
+                    if lo.is_nan() || hi.is_nan() || lo > hi {
                         return Err(bad(at(r), "[low, high] with low <= high".into()));
                     }
                     Some((lo, hi))
@@ -302,20 +352,36 @@ impl Builder<'_> {
             };
             let (value, ty, initial) = match dist {
                 Some(dist) => {
-                    let ty = if matches!(dist, crate::engine::dist::Dist::Bernoulli { .. }) { Type::Bool } else { Type::Num };
+                    let ty = if matches!(dist, crate::engine::dist::Dist::Bernoulli { .. }) {
+                        Type::Bool
+                    } else {
+                        Type::Num
+                    };
                     let lane = self.lanes(&format!("parameter/{name}"), 1, whole.clone())?;
                     (ParamValue::Drawn { dist, lane }, ty, 0.0)
                 }
                 None => {
                     let v = decl.value.as_ref().expect("exactly one form was given");
                     let (x, ty) = scalar_value(v.get_ref()).ok_or_else(|| {
-                        Diagnostic::at("a parameter value must be a number or true/false", Span::new(file, inner_span(v, def.decl.span())), "a number or true/false")
+                        Diagnostic::at(
+                            "a parameter value must be a number or true/false",
+                            Span::new(file, inner_span(v, def.decl.span())),
+                            "a number or true/false",
+                        )
                     })?;
                     (ParamValue::Fixed(x), ty, x)
                 }
             };
             let slot = self.slot(name, ty, initial);
-            out.push(Param { name: name.clone(), slot, ty, value, range, doc: decl.doc.clone(), assumption: decl.assumption.clone() });
+            out.push(Param {
+                name: name.clone(),
+                slot,
+                ty,
+                value,
+                range,
+                doc: decl.doc.clone(),
+                assumption: decl.assumption.clone(),
+            });
         }
         Ok(out)
     }
@@ -327,27 +393,52 @@ impl Builder<'_> {
             let decl = &def.decl.get_ref().0;
             let value_at = |s: Range<usize>| Span::new(item.file, s);
             let Some(init) = &decl.initial else {
-                return Err(Diagnostic::at("state variable has no initial value", value_at(def.decl.span()), "{ initial = ... }"));
+                return Err(Diagnostic::at(
+                    "state variable has no initial value",
+                    value_at(def.decl.span()),
+                    "{ initial = ... }",
+                ));
             };
             let (x, ty) = scalar_value(init.get_ref()).ok_or_else(|| {
-                Diagnostic::at("a state variable starts as a number or true/false", value_at(inner_span(init, def.decl.span())), "a number or true/false")
+                Diagnostic::at(
+                    "a state variable starts as a number or true/false",
+                    value_at(inner_span(init, def.decl.span())),
+                    "a number or true/false",
+                )
             })?;
             self.slot(&format!("state.{}", def.name.get_ref()), ty, x);
         }
         let mut clamped = HashSet::new();
         for item in &self.sc.interventions {
             let iv = &item.value;
-            let Some(name) = iv.target.get_ref().strip_prefix("state.") else { continue };
+            let Some(name) = iv.target.get_ref().strip_prefix("state.") else {
+                continue;
+            };
             let at = |s: Range<usize>| Span::new(item.file, s);
             let Some(&(slot, ty)) = self.names.slots.get(&format!("state.{name}")) else {
-                let known: Vec<String> = self.sc.state.iter().map(|s| format!("state.{}", s.value.name.get_ref())).collect();
+                let known: Vec<String> = self
+                    .sc
+                    .state
+                    .iter()
+                    .map(|s| format!("state.{}", s.value.name.get_ref()))
+                    .collect();
                 let known: Vec<&str> = known.iter().map(String::as_str).collect();
-                return Err(Diagnostic::at(format!("no state variable `{name}`"), at(iv.target.span()), "a state variable of the scenario")
-                    .with_help(crate::scenario::suggest(iv.target.get_ref(), &known)));
+                return Err(Diagnostic::at(
+                    format!("no state variable `{name}`"),
+                    at(iv.target.span()),
+                    "a state variable of the scenario",
+                )
+                .with_help(crate::scenario::suggest(iv.target.get_ref(), &known)));
             };
-            let value = scalar_value(iv.value.get_ref()).filter(|(_, t)| *t == ty).ok_or_else(|| {
-                Diagnostic::at(format!("`{}` holds {ty}", iv.target.get_ref()), at(iv.value.span()), format!("{ty}"))
-            })?;
+            let value = scalar_value(iv.value.get_ref())
+                .filter(|(_, t)| *t == ty)
+                .ok_or_else(|| {
+                    Diagnostic::at(
+                        format!("`{}` holds {ty}", iv.target.get_ref()),
+                        at(iv.value.span()),
+                        format!("{ty}"),
+                    )
+                })?;
             self.initial[slot as usize] = value.0;
             clamped.insert(slot);
         }
@@ -356,7 +447,13 @@ impl Builder<'_> {
 
     /// `do(event = true|false)`: forced decisions by node id.
     fn forced_decisions(&self) -> Result<HashMap<String, bool>, Diagnostic> {
-        let ids: Vec<&str> = self.sc.events.iter().chain(&self.sc.processes).map(|e| e.get().id.get_ref().as_str()).collect();
+        let ids: Vec<&str> = self
+            .sc
+            .events
+            .iter()
+            .chain(&self.sc.processes)
+            .map(|e| e.get().id.get_ref().as_str())
+            .collect();
         let mut forced = HashMap::new();
         for item in &self.sc.interventions {
             let iv = &item.value;
@@ -366,11 +463,19 @@ impl Builder<'_> {
             }
             let at = |s: Range<usize>| Span::new(item.file, s);
             if !ids.contains(&target.as_str()) {
-                return Err(Diagnostic::at(format!("nothing named `{target}` to force"), at(iv.target.span()), "an event or process id, or state.NAME")
-                    .with_help(crate::scenario::suggest(target, &ids)));
+                return Err(Diagnostic::at(
+                    format!("nothing named `{target}` to force"),
+                    at(iv.target.span()),
+                    "an event or process id, or state.NAME",
+                )
+                .with_help(crate::scenario::suggest(target, &ids)));
             }
             let Scalar::Bool(v) = iv.value.get_ref() else {
-                return Err(Diagnostic::at("a decision is forced to true or false", at(iv.value.span()), "true or false"));
+                return Err(Diagnostic::at(
+                    "a decision is forced to true or false",
+                    at(iv.value.span()),
+                    "true or false",
+                ));
             };
             forced.insert(target.clone(), *v);
         }

@@ -142,11 +142,26 @@ pub struct Effects {
 
 #[derive(Debug, Clone)]
 pub enum Rule {
-    Chance { p: Code },
-    Condition { holds: Code },
+    Chance {
+        p: Code,
+    },
+    Condition {
+        holds: Code,
+    },
     /// The texts are kept for the narrative.
-    Threshold { quantity: Code, limit: Code, below: bool, quantity_text: String, limit_text: String },
-    Dependence { patron: String, wants: Code, dependence: Code, own: Code },
+    Threshold {
+        quantity: Code,
+        limit: Code,
+        below: bool,
+        quantity_text: String,
+        limit_text: String,
+    },
+    Dependence {
+        patron: String,
+        wants: Code,
+        dependence: Code,
+        own: Code,
+    },
     Analogy(Analogy),
 }
 

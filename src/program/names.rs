@@ -21,7 +21,12 @@ impl Scope for Names {
         if let Some((code, ty)) = self.beliefs.get(name) {
             return Ok(Resolved::Inline(code.clone(), *ty));
         }
-        let known: Vec<&str> = self.slots.keys().chain(self.beliefs.keys()).map(String::as_str).collect();
+        let known: Vec<&str> = self
+            .slots
+            .keys()
+            .chain(self.beliefs.keys())
+            .map(String::as_str)
+            .collect();
         let hint = crate::scenario::suggest(name, &known);
         Err(CompileError::new(
             span,

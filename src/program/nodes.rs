@@ -33,14 +33,19 @@ fn mentions(e: &Expr, out: &mut Vec<(String, std::ops::Range<usize>)>) {
 
 fn is_identifier(s: &str) -> bool {
     let mut chars = s.chars();
-    chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_') && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 fn check_id(file: FileId, id: &Spanned<String>) -> Result<(), Diagnostic> {
     if is_identifier(id.get_ref()) {
         Ok(())
     } else {
-        Err(Diagnostic::at(format!("`{}` is not a valid id", id.get_ref()), Span::new(file, id.span()), "letters, digits and `_`, starting with a letter"))
+        Err(Diagnostic::at(
+            format!("`{}` is not a valid id", id.get_ref()),
+            Span::new(file, id.span()),
+            "letters, digits and `_`, starting with a letter",
+        ))
     }
 }
 
@@ -59,7 +64,11 @@ impl Builder<'_> {
     /// Compiles every belief, each after the beliefs it names; a cycle is an error.
     pub(super) fn beliefs(&mut self) -> Result<Vec<Belief>, Diagnostic> {
         let defs = &self.sc.beliefs;
-        let index: HashMap<&str, usize> = defs.iter().enumerate().map(|(i, b)| (b.value.name.get_ref().as_str(), i)).collect();
+        let index: HashMap<&str, usize> = defs
+            .iter()
+            .enumerate()
+            .map(|(i, b)| (b.value.name.get_ref().as_str(), i))
+            .collect();
         // Dependencies, with the span of each mention.
         let mut deps: Vec<Vec<(usize, Span)>> = Vec::new();
         for item in defs {
@@ -68,8 +77,13 @@ impl Builder<'_> {
             for part in belief_parts(&item.value) {
                 let span = inner_span(part, outer.clone());
                 let text = &part.get_ref().text;
-                let e = parser::parse(text)
-                    .map_err(|e| Diagnostic::at(e.message, self.locate(item.file, span.clone(), text, e.span), e.expected))?;
+                let e = parser::parse(text).map_err(|e| {
+                    Diagnostic::at(
+                        e.message,
+                        self.locate(item.file, span.clone(), text, e.span),
+                        e.expected,
+                    )
+                })?;
                 let mut names = Vec::new();
                 mentions(&e, &mut names);
                 for (name, rel) in names {
@@ -88,7 +102,9 @@ impl Builder<'_> {
         let mut out: Vec<Option<Belief>> = vec![None; defs.len()];
         for i in order {
             let belief = self.belief(&defs[i])?;
-            self.names.beliefs.insert(belief.name.clone(), (belief.code.clone(), belief.ty));
+            self.names
+                .beliefs
+                .insert(belief.name.clone(), (belief.code.clone(), belief.ty));
             out[i] = Some(belief);
         }
         Ok(out.into_iter().flatten().collect())
@@ -103,8 +119,9 @@ impl Builder<'_> {
             (Some(v), None) if d.signals.is_empty() => {
                 let text = &v.get_ref().text;
                 let span = inner_span(v, outer.clone());
-                let (code, ty) = crate::expr::compile_source(text, None, &mut self.names)
-                    .map_err(|e| Diagnostic::at(e.message, self.locate(file, span.clone(), text, e.span), e.expected))?;
+                let (code, ty) = crate::expr::compile_source(text, None, &mut self.names).map_err(|e| {
+                    Diagnostic::at(e.message, self.locate(file, span.clone(), text, e.span), e.expected)
+                })?;
                 (code, ty)
             }
             (None, Some(prior)) => {
@@ -128,7 +145,12 @@ impl Builder<'_> {
                 ));
             }
         };
-        Ok(Belief { name, ty, code, doc: d.doc.clone() })
+        Ok(Belief {
+            name,
+            ty,
+            code,
+            doc: d.doc.clone(),
+        })
     }
 
     pub(super) fn node(
@@ -144,17 +166,32 @@ impl Builder<'_> {
         let at = |r: std::ops::Range<usize>| Span::new(file, r);
         check_id(file, &ev.id)?;
         let id = ev.id.get_ref().clone();
-        let duplicates = self.sc.events.iter().chain(&self.sc.processes).filter(|e| e.get().id.get_ref() == &id).count();
+        let duplicates = self
+            .sc
+            .events
+            .iter()
+            .chain(&self.sc.processes)
+            .filter(|e| e.get().id.get_ref() == &id)
+            .count();
         if duplicates > 1 {
-            return Err(Diagnostic::at(format!("`{id}` names both an event and a process"), at(ev.id.span()), "a unique id"));
+            return Err(Diagnostic::at(
+                format!("`{id}` names both an event and a process"),
+                at(ev.id.span()),
+                "a unique id",
+            ));
         }
         let what = if kind == NodeKind::Event { "event" } else { "process" };
         let misplaced = |field: &str, span: std::ops::Range<usize>, hint: &str| {
-            Diagnostic::at(format!("`{field}` does not apply to an {what}"), at(span), hint.to_string())
+            Diagnostic::at(
+                format!("`{field}` does not apply to an {what}"),
+                at(span),
+                hint.to_string(),
+            )
         };
         let date = match (&ev.date, kind) {
             (Some(d), _) => {
-                let m = Month::parse(d.get_ref()).ok_or_else(|| Diagnostic::at("malformed date", at(d.span()), "a date such as \"1950-06\""))?;
+                let m = Month::parse(d.get_ref())
+                    .ok_or_else(|| Diagnostic::at("malformed date", at(d.span()), "a date such as \"1950-06\""))?;
                 if m < meta.start || m > meta.horizon {
                     return Err(Diagnostic::at(
                         "date outside the scenario's timeline",
@@ -164,13 +201,23 @@ impl Builder<'_> {
                 }
                 m
             }
-            (None, NodeKind::Event) => return Err(Diagnostic::at(format!("event `{id}` has no date"), at(item.value.span()), "date = \"YYYY-MM\"")),
+            (None, NodeKind::Event) => {
+                return Err(Diagnostic::at(
+                    format!("event `{id}` has no date"),
+                    at(item.value.span()),
+                    "date = \"YYYY-MM\"",
+                ));
+            }
             (None, NodeKind::Process) => meta.start,
         };
         let (cond, steps) = match kind {
             NodeKind::Event => {
                 if let Some(w) = &ev.while_ {
-                    return Err(misplaced("while", w.span(), "`when`, or declare it under [[processes]]"));
+                    return Err(misplaced(
+                        "while",
+                        w.span(),
+                        "`when`, or declare it under [[processes]]",
+                    ));
                 }
                 if let Some(m) = &ev.max_steps {
                     return Err(misplaced("max_steps", m.span(), "declare it under [[processes]]"));
@@ -179,12 +226,20 @@ impl Builder<'_> {
             }
             NodeKind::Process => {
                 if let Some(w) = &ev.when {
-                    return Err(misplaced("when", w.span(), "`while` (a process runs each month while it holds)"));
+                    return Err(misplaced(
+                        "when",
+                        w.span(),
+                        "`while` (a process runs each month while it holds)",
+                    ));
                 }
                 let remaining = i64::from(meta.horizon.since(date)) + 1;
                 let steps = match &ev.max_steps {
                     Some(m) if !(1..=MAX_STEPS).contains(m.get_ref()) => {
-                        return Err(Diagnostic::at("step bound out of range", at(m.span()), format!("a whole number from 1 to {MAX_STEPS}")));
+                        return Err(Diagnostic::at(
+                            "step bound out of range",
+                            at(m.span()),
+                            format!("a whole number from 1 to {MAX_STEPS}"),
+                        ));
                     }
                     Some(m) => (*m.get_ref()).min(remaining),
                     None => remaining,
@@ -206,10 +261,16 @@ impl Builder<'_> {
         let forced = forced.get(&id).copied();
         if rule.is_none() && forced.is_none() && !ev.otherwise.is_empty() {
             let first = ev.otherwise.keys().next().expect("not empty");
-            return Err(Diagnostic::at("`else` effects need a decision rule", at(first.span()), "a `rule`, or move these into `then`"));
+            return Err(Diagnostic::at(
+                "`else` effects need a decision rule",
+                at(first.span()),
+                "a `rule`, or move these into `then`",
+            ));
         }
         let lane = match &rule {
-            Some(r) if r.draws() && forced.is_none() => Some(self.lanes(&format!("{what}/{id}"), steps, at(ev.id.span()))?),
+            Some(r) if r.draws() && forced.is_none() => {
+                Some(self.lanes(&format!("{what}/{id}"), steps, at(ev.id.span()))?)
+            }
             _ => None,
         };
         Ok(Node {
@@ -234,18 +295,31 @@ impl Builder<'_> {
         if ids.contains(&actor.get_ref().as_str()) {
             return Ok(());
         }
-        Err(Diagnostic::at(format!("unknown actor `{}`", actor.get_ref()), Span::new(file, actor.span()), "an actor declared under [actors.NAME]")
-            .with_help(crate::scenario::suggest(actor.get_ref(), &ids)))
+        Err(Diagnostic::at(
+            format!("unknown actor `{}`", actor.get_ref()),
+            Span::new(file, actor.span()),
+            "an actor declared under [actors.NAME]",
+        )
+        .with_help(crate::scenario::suggest(actor.get_ref(), &ids)))
     }
 
-    fn effects(&mut self, file: FileId, map: &raw::Map<ExprSrc>, clamped: &HashSet<u32>) -> Result<Effects, Diagnostic> {
+    fn effects(
+        &mut self,
+        file: FileId,
+        map: &raw::Map<ExprSrc>,
+        clamped: &HashSet<u32>,
+    ) -> Result<Effects, Diagnostic> {
         let mut assigns = Vec::new();
         for (name, value) in map {
             let key = format!("state.{}", name.get_ref().trim_start_matches("state."));
             let Some(&(slot, ty)) = self.names.slots.get(&key) else {
                 let known: Vec<&str> = self.sc.state.iter().map(|s| s.value.name.get_ref().as_str()).collect();
-                return Err(Diagnostic::at(format!("no state variable `{}`", name.get_ref()), Span::new(file, name.span()), "a variable declared under [state]")
-                    .with_help(crate::scenario::suggest(name.get_ref(), &known)));
+                return Err(Diagnostic::at(
+                    format!("no state variable `{}`", name.get_ref()),
+                    Span::new(file, name.span()),
+                    "a variable declared under [state]",
+                )
+                .with_help(crate::scenario::suggest(name.get_ref(), &known)));
             };
             let code = self.expr(file, value, None, ty)?;
             if !clamped.contains(&slot) {
@@ -271,7 +345,13 @@ impl Builder<'_> {
             ("own", r.own.as_ref().map(Spanned::span)),
             ("features", r.features.keys().next().map(Spanned::span)),
             ("cases", r.cases.first().map(Spanned::span)),
-            ("similarity", r.similarity.as_ref().map(Spanned::span).or(r.otherwise.as_ref().map(Spanned::span))),
+            (
+                "similarity",
+                r.similarity
+                    .as_ref()
+                    .map(Spanned::span)
+                    .or(r.otherwise.as_ref().map(Spanned::span)),
+            ),
         ];
         let allowed: &[&str] = match kind {
             "chance" => &["p"],
@@ -290,26 +370,46 @@ impl Builder<'_> {
         for (name, span) in &fields {
             if let Some(span) = span {
                 if !allowed.contains(name) {
-                    return Err(Diagnostic::at(format!("`{name}` does not apply to a {kind} rule"), at(span.clone()), format!("fields of a {kind} rule: {}", allowed.join(", "))));
+                    return Err(Diagnostic::at(
+                        format!("`{name}` does not apply to a {kind} rule"),
+                        at(span.clone()),
+                        format!("fields of a {kind} rule: {}", allowed.join(", ")),
+                    ));
                 }
             }
         }
         let need = |v: &Option<Spanned<ExprSrc>>, name: &str| -> Result<Spanned<ExprSrc>, Diagnostic> {
-            v.clone().ok_or_else(|| Diagnostic::at(format!("a {kind} rule needs `{name}`"), at(rule.span()), format!("{name} = ...")))
+            v.clone().ok_or_else(|| {
+                Diagnostic::at(
+                    format!("a {kind} rule needs `{name}`"),
+                    at(rule.span()),
+                    format!("{name} = ..."),
+                )
+            })
         };
         Ok(match kind {
             "chance" => {
                 let p = need(&r.p, "p")?;
-                Rule::Chance { p: self.probability(file, &p)? }
+                Rule::Chance {
+                    p: self.probability(file, &p)?,
+                }
             }
-            "condition" => Rule::Condition { holds: self.expr(file, &need(&r.condition, "if")?, None, Type::Bool)? },
+            "condition" => Rule::Condition {
+                holds: self.expr(file, &need(&r.condition, "if")?, None, Type::Bool)?,
+            },
             "threshold" => {
                 let quantity_src = need(&r.quantity, "quantity")?;
                 let quantity = self.expr(file, &quantity_src, None, Type::Num)?;
                 let (limit, below) = match (&r.below, &r.above) {
                     (Some(b), None) => (b, true),
                     (None, Some(a)) => (a, false),
-                    _ => return Err(Diagnostic::at("a threshold rule needs exactly one of `below` and `above`", at(rule.span()), "below = ...  or  above = ...")),
+                    _ => {
+                        return Err(Diagnostic::at(
+                            "a threshold rule needs exactly one of `below` and `above`",
+                            at(rule.span()),
+                            "below = ...  or  above = ...",
+                        ));
+                    }
                 };
                 Rule::Threshold {
                     quantity,
@@ -320,7 +420,13 @@ impl Builder<'_> {
                 }
             }
             "dependence" => {
-                let patron = r.patron.clone().ok_or_else(|| Diagnostic::at("a dependence rule needs `patron`", at(rule.span()), "patron = \"actor id\""))?;
+                let patron = r.patron.clone().ok_or_else(|| {
+                    Diagnostic::at(
+                        "a dependence rule needs `patron`",
+                        at(rule.span()),
+                        "patron = \"actor id\"",
+                    )
+                })?;
                 self.known_actor(file, &patron)?;
                 let own = match &r.own {
                     Some(o) => self.expr(file, o, None, Type::Bool)?,
@@ -342,7 +448,11 @@ impl Builder<'_> {
         let code = self.expr(file, src, None, Type::Num)?;
         if let Some(p) = code.as_constant() {
             if !(0.0..=1.0).contains(&p) {
-                return Err(Diagnostic::at("probability out of range", Span::new(file, src.span()), "a number from 0 to 1"));
+                return Err(Diagnostic::at(
+                    "probability out of range",
+                    Span::new(file, src.span()),
+                    "a number from 0 to 1",
+                ));
             }
         }
         Ok(code)
@@ -352,7 +462,11 @@ impl Builder<'_> {
         let r = rule.get_ref();
         let at = |s: std::ops::Range<usize>| Span::new(file, s);
         if r.features.is_empty() || r.cases.is_empty() {
-            return Err(Diagnostic::at("an analogy rule needs `features` and `cases`", at(rule.span()), "features = { ... } and cases = [ ... ]"));
+            return Err(Diagnostic::at(
+                "an analogy rule needs `features` and `cases`",
+                at(rule.span()),
+                "features = { ... } and cases = [ ... ]",
+            ));
         }
         let mut features = Vec::new();
         for (name, src) in &r.features {
@@ -364,24 +478,52 @@ impl Builder<'_> {
             let mut values = Vec::new();
             for (name, _) in &features {
                 let v = c.features.iter().find(|(k, _)| k.get_ref() == name).ok_or_else(|| {
-                    Diagnostic::at(format!("case `{}` gives no value for feature `{name}`", c.name.get_ref()), at(case.span()), format!("{name} = a number"))
+                    Diagnostic::at(
+                        format!("case `{}` gives no value for feature `{name}`", c.name.get_ref()),
+                        at(case.span()),
+                        format!("{name} = a number"),
+                    )
                 })?;
                 values.push(*v.1.get_ref());
             }
-            if let Some((k, _)) = c.features.iter().find(|(k, _)| !features.iter().any(|(f, _)| f == k.get_ref())) {
-                return Err(Diagnostic::at(format!("`{}` is not a feature of this analogy", k.get_ref()), at(k.span()), "one of the rule's `features`"));
+            if let Some((k, _)) = c
+                .features
+                .iter()
+                .find(|(k, _)| !features.iter().any(|(f, _)| f == k.get_ref()))
+            {
+                return Err(Diagnostic::at(
+                    format!("`{}` is not a feature of this analogy", k.get_ref()),
+                    at(k.span()),
+                    "one of the rule's `features`",
+                ));
             }
-            cases.push(Case { name: c.name.get_ref().clone(), values, lesson: *c.lesson.get_ref(), why: c.why.clone() });
+            cases.push(Case {
+                name: c.name.get_ref().clone(),
+                values,
+                lesson: *c.lesson.get_ref(),
+                why: c.why.clone(),
+            });
         }
         let similarity = match &r.similarity {
             Some(s) => self.probability(file, s)?,
-            None => return Err(Diagnostic::at("an analogy rule needs `similarity`", at(rule.span()), "similarity = 0.7 (the least similarity to act on a case)")),
+            None => {
+                return Err(Diagnostic::at(
+                    "an analogy rule needs `similarity`",
+                    at(rule.span()),
+                    "similarity = 0.7 (the least similarity to act on a case)",
+                ));
+            }
         };
         let otherwise = match &r.otherwise {
             Some(o) => self.expr(file, o, None, Type::Bool)?,
             None => Code::constant(0.0),
         };
-        Ok(Analogy { features, cases, similarity, otherwise })
+        Ok(Analogy {
+            features,
+            cases,
+            similarity,
+            otherwise,
+        })
     }
 
     pub(super) fn checks(&mut self, items: &[Item<Spanned<raw::Outcome>>]) -> Result<Vec<Check>, Diagnostic> {
@@ -437,8 +579,16 @@ fn visit(
     for (j, span) in &deps[i] {
         if state[*j] == 1 {
             let start = path.iter().position(|p| p == j).unwrap_or(0);
-            let names: Vec<&str> = path[start..].iter().chain([j]).map(|k| defs[*k].value.name.get_ref().as_str()).collect();
-            return Err(Diagnostic::at("beliefs depend on each other in a cycle", span.clone(), names.join(" → ")));
+            let names: Vec<&str> = path[start..]
+                .iter()
+                .chain([j])
+                .map(|k| defs[*k].value.name.get_ref().as_str())
+                .collect();
+            return Err(Diagnostic::at(
+                "beliefs depend on each other in a cycle",
+                span.clone(),
+                names.join(" → "),
+            ));
         }
         visit(*j, deps, state, path, order, defs)?;
     }

@@ -21,14 +21,14 @@ pub struct Overrides {
 }
 
 /// Loads `path`, follows `extends`, and applies `overrides`.
-pub fn load(path: &Path, overrides: &Overrides) -> Result<Scenario, Report> {
+pub fn load(path: &Path, overrides: &Overrides) -> Result<Scenario, Box<Report>> {
     let mut sources = Sources::default();
     match load_in(path, overrides, &mut sources) {
         Ok(mut scenario) => {
             scenario.sources = sources;
             Ok(scenario)
         }
-        Err(diagnostic) => Err(Report { diagnostic, sources }),
+        Err(diagnostic) => Err(Box::new(Report { diagnostic, sources })),
     }
 }
 
@@ -41,13 +41,25 @@ fn load_in(path: &Path, overrides: &Overrides, sources: &mut Sources) -> Result<
     while let Some((file_path, from)) = next.take() {
         let canonical = std::fs::canonicalize(&file_path).unwrap_or_else(|_| file_path.clone());
         if seen.contains(&canonical) {
-            let names: Vec<String> = seen.iter().chain([&canonical]).map(|p| p.display().to_string()).collect();
+            let names: Vec<String> = seen
+                .iter()
+                .chain([&canonical])
+                .map(|p| p.display().to_string())
+                .collect();
             let span = from.expect("only an extends can revisit a file");
-            return Err(Diagnostic::at("`extends` chain loops", span, format!("this leads back: {}", names.join(" → "))));
+            return Err(Diagnostic::at(
+                "`extends` chain loops",
+                span,
+                format!("this leads back: {}", names.join(" → ")),
+            ));
         }
         if chain.len() >= MAX_CHAIN {
             let span = from.expect("only an extends can lengthen the chain");
-            return Err(Diagnostic::at("`extends` chain is too long", span, format!("at most {MAX_CHAIN} files")));
+            return Err(Diagnostic::at(
+                "`extends` chain is too long",
+                span,
+                format!("at most {MAX_CHAIN} files"),
+            ));
         }
         seen.push(canonical);
         let text = read(&file_path, from)?;
@@ -63,7 +75,11 @@ fn load_in(path: &Path, overrides: &Overrides, sources: &mut Sources) -> Result<
         chain.push((file, doc));
     }
 
-    let mut merger = Merger { sc: empty(path, extends), recording: false, sources };
+    let mut merger = Merger {
+        sc: empty(path, extends),
+        recording: false,
+        sources,
+    };
     let top = chain.len() - 1;
     for (i, (file, doc)) in chain.into_iter().rev().enumerate() {
         merger.recording = i == top && top > 0;
@@ -81,7 +97,11 @@ fn read(path: &Path, from: Option<Span>) -> Result<String, Diagnostic> {
     };
     let meta = std::fs::metadata(path).map_err(|e| fail(format!("cannot read `{}`: {e}", path.display())))?;
     if meta.len() > MAX_FILE_BYTES {
-        return Err(fail(format!("`{}` is {} bytes; a scenario may be at most {MAX_FILE_BYTES}", path.display(), meta.len())));
+        return Err(fail(format!(
+            "`{}` is {} bytes; a scenario may be at most {MAX_FILE_BYTES}",
+            path.display(),
+            meta.len()
+        )));
     }
     std::fs::read_to_string(path).map_err(|e| fail(format!("cannot read `{}`: {e}", path.display())))
 }
@@ -120,7 +140,11 @@ fn check_event_dates(file: FileId, events: &[Spanned<Event>]) -> Result<(), Diag
     for ev in events {
         let Some(date) = &ev.get_ref().date else { continue };
         let Some(month) = Month::parse(date.get_ref()) else {
-            return Err(Diagnostic::at("malformed date", Span::new(file, date.span()), "a date such as \"1950-06\""));
+            return Err(Diagnostic::at(
+                "malformed date",
+                Span::new(file, date.span()),
+                "a date such as \"1950-06\"",
+            ));
         };
         if let Some((prev, prev_id)) = last {
             if month < prev {
@@ -193,12 +217,20 @@ impl Merger<'_> {
     fn record(&mut self, kind: ChangeKind, id: &str, detail: String) {
         if self.recording {
             self.sc.changes.retain(|c| !(c.id == id && c.kind == kind));
-            self.sc.changes.push(Change { kind, id: id.to_string(), detail });
+            self.sc.changes.push(Change {
+                kind,
+                id: id.to_string(),
+                detail,
+            });
         }
     }
 
     fn changed(&mut self, replaced: bool, what: &str, id: &str) {
-        let kind = if replaced { ChangeKind::Modified } else { ChangeKind::Added };
+        let kind = if replaced {
+            ChangeKind::Modified
+        } else {
+            ChangeKind::Added
+        };
         self.record(kind, id, format!("{what} `{id}`"));
     }
 
@@ -218,7 +250,11 @@ impl Merger<'_> {
         }
         for (id, actor) in doc.actors {
             let actor = actor.into_inner();
-            let def = ActorDef { id: id.clone(), name: actor.name, role: actor.role };
+            let def = ActorDef {
+                id: id.clone(),
+                name: actor.name,
+                role: actor.role,
+            };
             upsert(&mut self.sc.actors, Item { file, value: def }, |a| &a.id, "actor")?;
             for (name, decl) in actor.parameters {
                 let q = Spanned::new(name.span(), format!("{}.{}", id.get_ref(), name.get_ref()));
@@ -227,25 +263,53 @@ impl Merger<'_> {
             for (name, decl) in actor.beliefs {
                 let q = Spanned::new(name.span(), format!("{}.{}", id.get_ref(), name.get_ref()));
                 let id = q.get_ref().clone();
-                let replaced = upsert(&mut self.sc.beliefs, Item { file, value: BeliefDef { name: q, decl } }, |b| &b.name, "belief")?;
+                let replaced = upsert(
+                    &mut self.sc.beliefs,
+                    Item {
+                        file,
+                        value: BeliefDef { name: q, decl },
+                    },
+                    |b| &b.name,
+                    "belief",
+                )?;
                 self.changed(replaced, "belief", &id);
             }
         }
         for (name, decl) in doc.state {
             let id = name.get_ref().clone();
-            let replaced = upsert(&mut self.sc.state, Item { file, value: StateDef { name, decl } }, |s| &s.name, "state variable")?;
+            let replaced = upsert(
+                &mut self.sc.state,
+                Item {
+                    file,
+                    value: StateDef { name, decl },
+                },
+                |s| &s.name,
+                "state variable",
+            )?;
             self.changed(replaced, "state variable", &id);
         }
         for ev in doc.events {
             let id = ev.get_ref().id.get_ref().clone();
-            let replaced = upsert(&mut self.sc.events, Item { file, value: ev }, |e| &e.get_ref().id, "event")?;
+            let replaced = upsert(
+                &mut self.sc.events,
+                Item { file, value: ev },
+                |e| &e.get_ref().id,
+                "event",
+            )?;
             self.changed(replaced, "event", &id);
         }
         // Events of the chain stay in date order; a replaced event may move.
-        self.sc.events.sort_by_key(|e| e.get().date.as_ref().and_then(|d| Month::parse(d.get_ref())));
+        self.sc
+            .events
+            .sort_by_key(|e| e.get().date.as_ref().and_then(|d| Month::parse(d.get_ref())));
         for p in doc.processes {
             let id = p.get_ref().id.get_ref().clone();
-            let replaced = upsert(&mut self.sc.processes, Item { file, value: p }, |e| &e.get_ref().id, "process")?;
+            let replaced = upsert(
+                &mut self.sc.processes,
+                Item { file, value: p },
+                |e| &e.get_ref().id,
+                "process",
+            )?;
             self.changed(replaced, "process", &id);
         }
         for (list, items, what) in [
@@ -256,14 +320,27 @@ impl Merger<'_> {
                 let id = o.get_ref().id.get_ref().clone();
                 let replaced = upsert(list, Item { file, value: o }, |o| &o.get_ref().id, what)?;
                 if self.recording {
-                    let kind = if replaced { ChangeKind::Modified } else { ChangeKind::Added };
-                    self.sc.changes.push(Change { kind, id: id.clone(), detail: format!("{what} `{id}`") });
+                    let kind = if replaced {
+                        ChangeKind::Modified
+                    } else {
+                        ChangeKind::Added
+                    };
+                    self.sc.changes.push(Change {
+                        kind,
+                        id: id.clone(),
+                        detail: format!("{what} `{id}`"),
+                    });
                 }
             }
         }
         for m in doc.metrics {
             let id = m.get_ref().id.get_ref().clone();
-            let replaced = upsert(&mut self.sc.metrics, Item { file, value: m }, |m| &m.get_ref().id, "metric")?;
+            let replaced = upsert(
+                &mut self.sc.metrics,
+                Item { file, value: m },
+                |m| &m.get_ref().id,
+                "metric",
+            )?;
             self.changed(replaced, "metric", &id);
         }
         for id in doc.remove {
@@ -278,11 +355,28 @@ impl Merger<'_> {
         Ok(())
     }
 
-    fn param(&mut self, file: FileId, name: Spanned<String>, decl: Spanned<Short<ParamDecl>>) -> Result<(), Diagnostic> {
+    fn param(
+        &mut self,
+        file: FileId,
+        name: Spanned<String>,
+        decl: Spanned<Short<ParamDecl>>,
+    ) -> Result<(), Diagnostic> {
         let id = name.get_ref().clone();
         let detail = describe(&decl.get_ref().0);
-        let replaced = upsert(&mut self.sc.params, Item { file, value: ParamDef { name, decl } }, |p| &p.name, "parameter")?;
-        let kind = if replaced { ChangeKind::Modified } else { ChangeKind::Added };
+        let replaced = upsert(
+            &mut self.sc.params,
+            Item {
+                file,
+                value: ParamDef { name, decl },
+            },
+            |p| &p.name,
+            "parameter",
+        )?;
+        let kind = if replaced {
+            ChangeKind::Modified
+        } else {
+            ChangeKind::Added
+        };
         self.record(kind, &id, format!("parameter `{id}` = {detail}"));
         Ok(())
     }
@@ -304,7 +398,12 @@ impl Merger<'_> {
     }
 
     fn set(&mut self, file: FileId, name: Spanned<String>, decl: Spanned<Short<ParamDecl>>) -> Result<(), Diagnostic> {
-        let Some(existing) = self.sc.params.iter_mut().find(|p| p.value.name.get_ref() == name.get_ref()) else {
+        let Some(existing) = self
+            .sc
+            .params
+            .iter_mut()
+            .find(|p| p.value.name.get_ref() == name.get_ref())
+        else {
             let known: Vec<&str> = self.sc.params.iter().map(|p| p.value.name.get_ref().as_str()).collect();
             return Err(Diagnostic::at(
                 format!("no parameter named `{}`", name.get_ref()),
@@ -313,8 +412,19 @@ impl Merger<'_> {
             )
             .with_help(suggest(name.get_ref(), &known)));
         };
-        let detail = format!("{}: {} → {}", name.get_ref(), describe(&existing.value.decl.get_ref().0), describe(&decl.get_ref().0));
-        *existing = Item { file, value: ParamDef { name: name.clone(), decl } };
+        let detail = format!(
+            "{}: {} → {}",
+            name.get_ref(),
+            describe(&existing.value.decl.get_ref().0),
+            describe(&decl.get_ref().0)
+        );
+        *existing = Item {
+            file,
+            value: ParamDef {
+                name: name.clone(),
+                decl,
+            },
+        };
         self.record(ChangeKind::Set, name.get_ref(), detail);
         Ok(())
     }
@@ -322,8 +432,16 @@ impl Merger<'_> {
     fn intervene(&mut self, file: FileId, target: Spanned<String>, value: Spanned<Scalar>) -> Result<(), Diagnostic> {
         let id = target.get_ref().clone();
         let detail = format!("do({id} = {})", value.get_ref());
-        let item = Item { file, value: Intervention { target, value } };
-        match self.sc.interventions.iter_mut().find(|i| i.value.target.get_ref() == &id) {
+        let item = Item {
+            file,
+            value: Intervention { target, value },
+        };
+        match self
+            .sc
+            .interventions
+            .iter_mut()
+            .find(|i| i.value.target.get_ref() == &id)
+        {
             Some(existing) => *existing = item,
             None => self.sc.interventions.push(item),
         }
@@ -352,7 +470,11 @@ impl Merger<'_> {
                     ));
                 };
                 if name.trim().is_empty() {
-                    return Err(Diagnostic::at(format!("`{flag}` needs a name before `=`"), Span::new(file, 0..1), "NAME=VALUE"));
+                    return Err(Diagnostic::at(
+                        format!("`{flag}` needs a name before `=`"),
+                        Span::new(file, 0..1),
+                        "NAME=VALUE",
+                    ));
                 }
                 // Parse `v   =VALUE`, padded so that spans fall on the argument text.
                 let wrapped = format!("v{}={value}", " ".repeat(name.len() - 1));
@@ -377,9 +499,14 @@ pub fn describe(d: &ParamDecl) -> String {
     if let Some(v) = &d.value {
         return v.get_ref().to_string();
     }
-    let dist = [("uniform", &d.uniform), ("beta", &d.beta), ("triangular", &d.triangular), ("normal", &d.normal)]
-        .into_iter()
-        .find_map(|(name, v)| v.as_ref().map(|v| format!("{name}({})", list(v))));
+    let dist = [
+        ("uniform", &d.uniform),
+        ("beta", &d.beta),
+        ("triangular", &d.triangular),
+        ("normal", &d.normal),
+    ]
+    .into_iter()
+    .find_map(|(name, v)| v.as_ref().map(|v| format!("{name}({})", list(v))));
     match (dist, &d.bernoulli) {
         (Some(s), _) => s,
         (None, Some(p)) => format!("bernoulli({})", p.get_ref()),
@@ -397,7 +524,10 @@ pub fn suggest(name: &str, known: &[&str]) -> String {
     match close {
         Some((_, k)) => format!("did you mean `{k}`?"),
         None if known.is_empty() => "the scenario defines no such names".to_string(),
-        None => format!("known: {}", known.iter().take(12).copied().collect::<Vec<_>>().join(", ")),
+        None => format!(
+            "known: {}",
+            known.iter().take(12).copied().collect::<Vec<_>>().join(", ")
+        ),
     }
 }
 

