@@ -1,0 +1,8 @@
+//! Integration tests for `sim`, as one test binary.
+
+mod cli;
+mod common;
+mod determinism;
+mod errors;
+mod golden;
+mod properties;

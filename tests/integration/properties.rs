@@ -1,0 +1,104 @@
+//! Property tests: invariants that hold for any seed, size or input.
+
+use crate::common::fixture;
+use proptest::prelude::*;
+use sim::engine::branch::{Workspace, run_branch};
+use sim::engine::run::{RunSettings, run};
+use sim::engine::trace::NoTrace;
+use sim::program::{Program, compile};
+use sim::report::Report;
+use sim::scenario::{Overrides, load};
+
+fn program(path: &std::path::Path, set: &[&str]) -> Program {
+    let overrides = Overrides {
+        set: set.iter().map(|s| s.to_string()).collect(),
+        interventions: vec![],
+    };
+    let sc = load(path, &overrides).unwrap_or_else(|e| panic!("{e}"));
+    compile(&sc).unwrap_or_else(|d| panic!("{}", d.render(&sc.sources)))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+
+    #[test]
+    fn statistics_are_coherent(seed in any::<u64>(), branches in 1u64..3000, threads in 1usize..4) {
+        let p = program(&fixture("harbour.toml"), &[]);
+        let settings = RunSettings { seed, branches, threads, batch_size: 256 };
+        let tally = run(&p, &settings).unwrap().unwrap();
+        let r = Report::new(&p, &settings, &tally);
+        prop_assert_eq!(r.outcomes.iter().map(|o| o.count).sum::<u64>(), branches);
+        for o in r.outcomes.iter().chain(&r.flags) {
+            prop_assert!((0.0..=1.0).contains(&o.p));
+            prop_assert!(o.ci95[0] <= o.p && o.p <= o.ci95[1], "{:?}", o);
+        }
+        for e in &r.events {
+            prop_assert!(e.fired <= e.reached && e.reached <= branches);
+        }
+        let path_total: u64 = r.paths.iter().map(|p| p.count).sum();
+        prop_assert!(path_total <= branches);
+    }
+
+    #[test]
+    fn a_counterfactual_that_changes_nothing_matches_its_base(seed in any::<u64>(), start in 0u64..1_000_000) {
+        let dir = crate::common::temp_dir();
+        std::fs::copy(fixture("harbour.toml"), dir.join("harbour.toml")).unwrap();
+        std::fs::write(dir.join("same.toml"), "[scenario]\nextends = \"harbour.toml\"\nid = \"same\"\n").unwrap();
+        let base = program(&dir.join("harbour.toml"), &[]);
+        let cf = program(&dir.join("same.toml"), &[]);
+        let (mut wb, mut wc) = (Workspace::new(&base, seed), Workspace::new(&cf, seed));
+        for b in start..start + 200 {
+            run_branch(&base, &mut wb, b, &mut NoTrace).unwrap();
+            run_branch(&cf, &mut wc, b, &mut NoTrace).unwrap();
+            prop_assert_eq!(wb.record.outcome, wc.record.outcome);
+            prop_assert_eq!(&wb.record.path, &wc.record.path);
+            prop_assert_eq!(&wb.record.metrics, &wc.record.metrics);
+            prop_assert_eq!(&wb.slots, &wc.slots);
+        }
+    }
+
+    #[test]
+    fn raising_a_threshold_never_lowers_the_chance_of_acting(lo in 0.0f64..0.5, step in 0.01f64..0.5, seed in any::<u64>()) {
+        // north blockades when its belief is below north.risk_limit.
+        let f = fixture("harbour.toml");
+        let at = |x: f64| {
+            let p = program(&f, &[&format!("north.risk_limit={x}")]);
+            let s = RunSettings { seed, branches: 2000, threads: 1, batch_size: 4096 };
+            run(&p, &s).unwrap().unwrap().flags[0]
+        };
+        prop_assert!(at(lo + step) >= at(lo));
+    }
+}
+
+/// Random expression trees, fully parenthesised, parse back to the same tree.
+fn arb_expr() -> impl Strategy<Value = (String, String)> {
+    let leaf = prop_oneof![
+        (0u32..100).prop_map(|n| (n.to_string(), n.to_string())),
+        Just(("x".to_string(), "x".to_string())),
+        Just(("state.y".to_string(), "state.y".to_string())),
+    ];
+    leaf.prop_recursive(6, 64, 3, |inner| {
+        prop_oneof![
+            (
+                inner.clone(),
+                prop::sample::select(vec!["+", "-", "*", "/", "<", "==", "and", "or"]),
+                inner.clone()
+            )
+                .prop_map(|((a, sa), op, (b, sb))| (format!("({a} {op} {b})"), format!("({op} {sa} {sb})"))),
+            inner
+                .clone()
+                .prop_map(|(a, sa)| (format!("(not {a})"), format!("(not {sa})"))),
+            (inner.clone(), inner.clone(), inner).prop_map(|((c, sc), (a, sa), (b, sb))| {
+                (format!("(if {c} then {a} else {b})"), format!("(if {sc} {sa} {sb})"))
+            }),
+        ]
+    })
+}
+
+proptest! {
+    #[test]
+    fn parser_round_trips_parenthesised_text((text, sexp) in arb_expr()) {
+        let e = sim::expr::parser::parse(&text).unwrap();
+        prop_assert_eq!(e.to_string(), sexp);
+    }
+}
