@@ -1,1 +1,111 @@
-fn main() {}
+//! `cargo bench`: branches per second with 1 and 2 threads, random draws per
+//! branch, and peak heap at 100 000 and 10 000 000 branches (memory must not
+//! grow with the branch count). Prints figures; asserts nothing about time.
+
+use sim::engine::branch::{Workspace, run_branch};
+use sim::engine::run::{RunSettings, run};
+use sim::engine::trace::NoTrace;
+use sim::program::{Program, compile};
+use sim::scenario::{Overrides, load};
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
+
+/// Counts live and peak heap bytes.
+struct Counting;
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let p = unsafe { System.alloc(layout) };
+        if !p.is_null() {
+            let live = LIVE.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
+            PEAK.fetch_max(live, Ordering::Relaxed);
+        }
+        p
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) };
+        LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
+    }
+}
+
+#[global_allocator]
+static ALLOC: Counting = Counting;
+
+fn program(file: &str) -> Program {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(file);
+    let sc = load(&path, &Overrides::default()).unwrap_or_else(|e| panic!("{e}"));
+    compile(&sc).unwrap_or_else(|d| panic!("{}", d.render(&sc.sources)))
+}
+
+/// Best of three runs, in branches per second.
+fn throughput(p: &Program, branches: u64, threads: usize) -> f64 {
+    let settings = RunSettings {
+        seed: p.meta.seed,
+        branches,
+        threads,
+        batch_size: 4096,
+    };
+    (0..3)
+        .map(|_| {
+            let t = Instant::now();
+            let tally = run(p, &settings).unwrap().unwrap();
+            assert_eq!(tally.branches, branches);
+            branches as f64 / t.elapsed().as_secs_f64()
+        })
+        .fold(0.0, f64::max)
+}
+
+/// Peak heap growth during one run.
+fn peak_heap(p: &Program, branches: u64) -> usize {
+    let settings = RunSettings {
+        seed: p.meta.seed,
+        branches,
+        threads: 2,
+        batch_size: 4096,
+    };
+    let before = LIVE.load(Ordering::Relaxed);
+    PEAK.store(before, Ordering::Relaxed);
+    let tally = run(p, &settings).unwrap().unwrap();
+    drop(tally);
+    PEAK.load(Ordering::Relaxed) - before
+}
+
+fn draws_per_branch(p: &Program, branches: u64) -> f64 {
+    let mut ws = Workspace::new(p, p.meta.seed);
+    for b in 0..branches {
+        run_branch(p, &mut ws, b, &mut NoTrace).unwrap();
+    }
+    ws.lanes.draws() as f64 / branches as f64
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; anything else is a filter on scenario files.
+    let filter: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with("--")).collect();
+    for file in ["scenarios/historical.toml", "tests/fixtures/harbour.toml"] {
+        if !filter.is_empty() && !filter.iter().any(|f| file.contains(f.as_str())) {
+            continue;
+        }
+        if !std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(file).exists() {
+            continue;
+        }
+        let p = program(file);
+        let n = 1_000_000;
+        let one = throughput(&p, n, 1);
+        let two = throughput(&p, n, 2);
+        println!("{file}");
+        println!("  1 thread : {:>12.0} branches/s", one);
+        println!("  2 threads: {:>12.0} branches/s   (speed-up {:.2}x)", two, two / one);
+        println!("  random draws per branch: {:.2}", draws_per_branch(&p, 100_000));
+        let small = peak_heap(&p, 100_000);
+        let large = peak_heap(&p, 10_000_000);
+        println!(
+            "  peak heap: {:.1} KiB at 100 000 branches, {:.1} KiB at 10 000 000 (ratio {:.2})",
+            small as f64 / 1024.0,
+            large as f64 / 1024.0,
+            large as f64 / small as f64
+        );
+    }
+}

@@ -21,6 +21,10 @@ Examples:
   sim scenarios/historical.toml --set stalin.us_intervention_threshold=0.5
   sim scenarios/historical.toml --set 'truman.resolve={ beta = [8, 2] }'
   sim scenarios/historical.toml --do us_commits_forces=false
+  sim scenarios/no_us_intervention.toml --no-base
+  sim compare scenarios/inchon_fails.toml scenarios/halt_at_38th.toml
+  sim sweep scenarios/historical.toml --vary stalin.us_intervention_threshold=0.1:0.6:6
+  sim sensitivity scenarios/historical.toml --outcome armistice_divided
   sim check scenarios/historical.toml
   sim explain scenarios/historical.toml --branch 42";
 
@@ -41,8 +45,15 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// Run a scenario and report outcome statistics (the default).
+    /// Run a scenario and report outcome statistics (the default). A scenario
+    /// that `extends` a base is shown against it, paired branch by branch.
     Run(RunArgs),
+    /// Compare two scenarios over the same branches (paired where they share nodes).
+    Compare(CompareArgs),
+    /// Run a grid of parameter values, all on the same branches.
+    Sweep(SweepArgs),
+    /// One-at-a-time sensitivity of an outcome to each uncertain parameter.
+    Sensitivity(SensitivityArgs),
     /// Parse, resolve `extends`, validate and compile a scenario; run nothing.
     Check(ScenarioArgs),
     /// Replay one branch and tell it as a dated narrative.
@@ -64,10 +75,9 @@ pub struct ScenarioArgs {
     pub interventions: Vec<String>,
 }
 
-#[derive(Args, Debug)]
-pub struct RunArgs {
-    #[command(flatten)]
-    pub scenario: ScenarioArgs,
+/// How many branches, which seed, how to run and where to write.
+#[derive(Args, Debug, Clone)]
+pub struct RunOptions {
     /// Number of branches [default: the scenario's, else 100000].
     #[arg(long, short = 'n')]
     pub branches: Option<u64>,
@@ -87,6 +97,65 @@ pub struct RunArgs {
     pub output: Option<PathBuf>,
 }
 
+impl RunOptions {
+    /// Validated settings; the program supplies the defaults.
+    fn settings(&self, p: &Program) -> Result<RunSettings, Failure> {
+        Ok(RunSettings {
+            seed: self.seed.unwrap_or(p.meta.seed),
+            branches: match self.branches {
+                Some(n) => program::check_branches_arg(n).map_err(Failure::Input)?,
+                None => p.meta.branches,
+            },
+            threads: self.threads,
+            batch_size: self.batch_size,
+        })
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub scenario: ScenarioArgs,
+    #[command(flatten)]
+    pub options: RunOptions,
+    /// Run the scenario alone, not against the base it extends.
+    #[arg(long)]
+    pub no_base: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct CompareArgs {
+    /// The scenario to compare against (shown as the base).
+    pub base: PathBuf,
+    /// The scenario shown (with any --set/--do applied to it).
+    #[command(flatten)]
+    pub scenario: ScenarioArgs,
+    #[command(flatten)]
+    pub options: RunOptions,
+}
+
+#[derive(Args, Debug)]
+pub struct SweepArgs {
+    #[command(flatten)]
+    pub scenario: ScenarioArgs,
+    /// NAME=LO:HI:STEPS or NAME=v1,v2,... (repeat for a grid of up to 3).
+    #[arg(long, required = true, value_name = "NAME=LO:HI:STEPS")]
+    pub vary: Vec<String>,
+    #[command(flatten)]
+    pub options: RunOptions,
+}
+
+#[derive(Args, Debug)]
+pub struct SensitivityArgs {
+    #[command(flatten)]
+    pub scenario: ScenarioArgs,
+    /// The outcome or flag to explain [default: the most likely result].
+    #[arg(long)]
+    pub outcome: Option<String>,
+    #[command(flatten)]
+    pub options: RunOptions,
+}
+
 #[derive(Args, Debug)]
 pub struct ExplainArgs {
     #[command(flatten)]
@@ -99,7 +168,7 @@ pub struct ExplainArgs {
     pub seed: Option<u64>,
 }
 
-const SUBCOMMANDS: &[&str] = &["run", "check", "explain", "help"];
+const SUBCOMMANDS: &[&str] = &["run", "compare", "sweep", "sensitivity", "check", "explain", "help"];
 
 /// Inserts `run` when the first argument is a file, so `sim FILE` works.
 pub fn with_default_command(mut args: Vec<String>) -> Vec<String> {
@@ -206,23 +275,97 @@ pub fn execute(command: Command) -> Result<(), Failure> {
         }
         Command::Run(args) => {
             let (p, sc) = compile(&args.scenario)?;
-            let settings = RunSettings {
-                seed: args.seed.unwrap_or(p.meta.seed),
-                branches: match args.branches {
-                    Some(n) => program::check_branches_arg(n).map_err(Failure::Input)?,
-                    None => p.meta.branches,
-                },
-                threads: args.threads,
-                batch_size: args.batch_size,
+            let settings = args.options.settings(&p)?;
+            let report = match (&p.meta.extends, args.no_base) {
+                (Some(base_file), false) => {
+                    let base = compile(&ScenarioArgs {
+                        file: base_file.clone(),
+                        set: vec![],
+                        interventions: vec![],
+                    })?
+                    .0;
+                    paired_report(&base, &p, &settings)?
+                }
+                _ => {
+                    let tally = run::run(&p, &settings)
+                        .map_err(Failure::Internal)?
+                        .map_err(|e| run_failure(&p, e))?;
+                    Report::new(&p, &settings, &tally)
+                }
             };
-            let tally = run::run(&p, &settings)
-                .map_err(Failure::Internal)?
-                .map_err(|e| run_failure(&p, e))?;
-            let report = Report::new(&p, &settings, &tally);
-            let text = exporter(args.format).render(&report);
-            emit(&text, args.output.as_deref(), &sc)
+            emit(
+                &exporter(args.options.format).run(&report),
+                args.options.output.as_deref(),
+                &sc,
+            )
+        }
+        Command::Compare(args) => {
+            let base_args = ScenarioArgs {
+                file: args.base.clone(),
+                set: vec![],
+                interventions: vec![],
+            };
+            let (base, base_sc) = compile(&base_args)?;
+            let (mut p, sc) = compile(&args.scenario)?;
+            let extends_base = p.meta.extends.as_ref().and_then(|e| std::fs::canonicalize(e).ok());
+            if extends_base.is_none() || extends_base != std::fs::canonicalize(&args.base).ok() {
+                p.changes = crate::rewrite::structural_changes(&base, &p);
+            }
+            let settings = args.options.settings(&p)?;
+            let report = paired_report(&base, &p, &settings)?;
+            let mut inputs = sc.clone();
+            inputs.sources = merged_sources(&sc, &base_sc);
+            emit(
+                &exporter(args.options.format).run(&report),
+                args.options.output.as_deref(),
+                &inputs,
+            )
+        }
+        Command::Sweep(args) => {
+            let (p, sc) = compile(&args.scenario)?;
+            let settings = args.options.settings(&p)?;
+            let vary = args
+                .vary
+                .iter()
+                .map(|v| crate::sweep::parse_vary(v))
+                .collect::<Result<Vec<_>, _>>();
+            let vary = vary.map_err(|e| Failure::Input(format!("error: {e}\n")))?;
+            let report =
+                crate::sweep::sweep(&p, &vary, &settings).map_err(|e| Failure::Input(format!("error: {e}\n")))?;
+            emit(
+                &exporter(args.options.format).sweep(&report),
+                args.options.output.as_deref(),
+                &sc,
+            )
+        }
+        Command::Sensitivity(args) => {
+            let (p, sc) = compile(&args.scenario)?;
+            let settings = args.options.settings(&p)?;
+            let report = crate::sweep::sensitivity(&p, args.outcome.as_deref(), &settings)
+                .map_err(|e| Failure::Input(format!("error: {e}\n")))?;
+            emit(
+                &exporter(args.options.format).sensitivity(&report),
+                args.options.output.as_deref(),
+                &sc,
+            )
         }
     }
+}
+
+/// Runs a scenario against a base over the same branches.
+fn paired_report(base: &Program, p: &Program, settings: &RunSettings) -> Result<Report, Failure> {
+    let pair = crate::compare::run_pair(base, p, settings).map_err(Failure::Internal)?;
+    let tally = pair.map_err(|e| run_failure(p, e))?;
+    Ok(crate::compare::report(base, p, settings, &tally))
+}
+
+/// All files of two scenarios (so `--output` protects both).
+fn merged_sources(a: &scenario::Scenario, b: &scenario::Scenario) -> crate::diagnostic::Sources {
+    let mut all = a.sources.clone();
+    for path in b.sources.paths() {
+        all.add(path.display().to_string(), Some(path.to_path_buf()), String::new());
+    }
+    all
 }
 
 fn run_failure(p: &Program, e: crate::engine::branch::RunError) -> Failure {

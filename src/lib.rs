@@ -5,11 +5,14 @@
 //! and reports outcome frequencies with honest intervals.
 
 pub mod cli;
+pub mod compare;
 pub mod diagnostic;
 pub mod engine;
 pub mod export;
 pub mod expr;
 pub mod program;
 pub mod report;
+pub mod rewrite;
 pub mod scenario;
 pub mod stats;
+pub mod sweep;

@@ -26,6 +26,9 @@ pub struct Report {
     pub paths: Vec<PathStat>,
     /// What this scenario changes in its base (empty for a base scenario).
     pub changes: Vec<Change>,
+    /// Present when the run is shown against a base scenario.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub comparison: Option<crate::compare::Comparison>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -222,6 +225,7 @@ impl Report {
             metrics,
             paths,
             changes: p.changes.clone(),
+            comparison: None,
         }
     }
 }

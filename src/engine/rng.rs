@@ -59,6 +59,7 @@ const MAX_SKIP: u64 = 16;
 pub struct Lanes {
     rngs: Vec<ChaCha8Rng>,
     next: Vec<u64>,
+    draws: u64,
 }
 
 impl Lanes {
@@ -75,7 +76,13 @@ impl Lanes {
         Lanes {
             rngs,
             next: vec![u64::MAX; streams.len()],
+            draws: 0,
         }
+    }
+
+    /// How many uniforms these lanes have produced.
+    pub fn draws(&self) -> u64 {
+        self.draws
     }
 
     /// The uniform of `lane` in `branch`.
@@ -93,6 +100,7 @@ impl Lanes {
             }
         }
         self.next[lane] = branch + 1;
+        self.draws += 1;
         to_unit(rng.next_u64())
     }
 }

@@ -1,8 +1,9 @@
-//! CSV export: one tidy table (`kind,id,statistic,value`) that pandas or R
-//! reads directly.
+//! CSV export: tidy tables that pandas or R read directly. A run is
+//! `kind,id,statistic,value`; a sweep adds one column per varied parameter.
 
 use super::Exporter;
-use crate::report::Report;
+use crate::report::{MetricStat, Proportion, Report};
+use crate::sweep::{SensitivityReport, SweepReport};
 use std::fmt::Write;
 
 pub struct Csv;
@@ -20,22 +21,44 @@ fn num(x: Option<f64>) -> String {
     x.map_or(String::new(), |v| v.to_string())
 }
 
+/// Rows `kind,id,statistic,value` for outcomes, flags and metrics.
+fn figures(
+    outcomes: &[Proportion],
+    flags: &[Proportion],
+    metrics: &[MetricStat],
+    row: &mut dyn FnMut(&str, &str, &str, String),
+) {
+    for (kind, list) in [("outcome", outcomes), ("flag", flags)] {
+        for o in list {
+            row(kind, &o.id, "count", o.count.to_string());
+            row(kind, &o.id, "p", o.p.to_string());
+            row(kind, &o.id, "ci95_lo", o.ci95[0].to_string());
+            row(kind, &o.id, "ci95_hi", o.ci95[1].to_string());
+        }
+    }
+    for m in metrics {
+        row("metric", &m.id, "count", m.count.to_string());
+        for (stat, v) in [
+            ("mean", m.mean),
+            ("sd", m.sd),
+            ("p5", m.p5),
+            ("p50", m.p50),
+            ("p95", m.p95),
+        ] {
+            row("metric", &m.id, stat, num(v));
+        }
+    }
+}
+
 impl Exporter for Csv {
-    fn render(&self, r: &Report) -> String {
+    fn run(&self, r: &Report) -> String {
         let mut out = String::from("kind,id,statistic,value\n");
         let mut row = |kind: &str, id: &str, stat: &str, value: String| {
             let _ = writeln!(out, "{kind},{},{stat},{}", field(id), field(&value));
         };
         row("run", &r.scenario.id, "seed", r.seed.to_string());
         row("run", &r.scenario.id, "branches", r.branches.to_string());
-        for (kind, list) in [("outcome", &r.outcomes), ("flag", &r.flags)] {
-            for o in list {
-                row(kind, &o.id, "count", o.count.to_string());
-                row(kind, &o.id, "p", o.p.to_string());
-                row(kind, &o.id, "ci95_lo", o.ci95[0].to_string());
-                row(kind, &o.id, "ci95_hi", o.ci95[1].to_string());
-            }
-        }
+        figures(&r.outcomes, &r.flags, &r.metrics, &mut row);
         for e in &r.events {
             row(e.kind, &e.id, "reached", e.reached.to_string());
             row(e.kind, &e.id, "fired", e.fired.to_string());
@@ -44,23 +67,69 @@ impl Exporter for Csv {
                 row(e.kind, &e.id, "mean_steps", s.to_string());
             }
         }
-        for m in &r.metrics {
-            row("metric", &m.id, "count", m.count.to_string());
-            for (stat, v) in [
-                ("mean", m.mean),
-                ("sd", m.sd),
-                ("p5", m.p5),
-                ("p50", m.p50),
-                ("p95", m.p95),
-            ] {
-                row("metric", &m.id, stat, num(v));
-            }
-        }
         for (i, p) in r.paths.iter().enumerate() {
             let id = format!("path{}", i + 1);
             row("path", &id, "count", p.count.to_string());
             row("path", &id, "p", p.p.to_string());
             row("path", &id, "steps", p.steps.join(" > "));
+        }
+        if let Some(c) = &r.comparison {
+            row("comparison", &c.base.id, "base", c.base.file.clone());
+            for (kind, list) in [("outcome_change", &c.outcomes), ("flag_change", &c.flags)] {
+                for d in list {
+                    row(kind, &d.id, "p_base", num(d.p_base));
+                    row(kind, &d.id, "p", d.p.to_string());
+                    row(kind, &d.id, "diff", num(d.diff));
+                    row(kind, &d.id, "diff_ci95_lo", num(d.diff_ci95.map(|c| c[0])));
+                    row(kind, &d.id, "diff_ci95_hi", num(d.diff_ci95.map(|c| c[1])));
+                }
+            }
+            for m in &c.metrics {
+                row("metric_change", &m.id, "mean_base", num(m.mean_base));
+                row("metric_change", &m.id, "mean", num(m.mean));
+                row("metric_change", &m.id, "diff", num(m.diff));
+                row("metric_change", &m.id, "diff_ci95_lo", num(m.diff_ci95.map(|c| c[0])));
+                row("metric_change", &m.id, "diff_ci95_hi", num(m.diff_ci95.map(|c| c[1])));
+            }
+            for f in &c.flips {
+                row("flip", &format!("{}>{}", f.from, f.to), "count", f.count.to_string());
+            }
+            for d in &c.divergence {
+                row("divergence", &d.event, "count", d.count.to_string());
+            }
+        }
+        out
+    }
+
+    fn sweep(&self, s: &SweepReport) -> String {
+        let names: Vec<String> = s.vary.iter().map(|v| field(v)).collect();
+        let mut out = format!("point,{},kind,id,statistic,value\n", names.join(","));
+        for (i, point) in s.points.iter().enumerate() {
+            let values: Vec<String> = s.vary.iter().map(|v| point.values[v].to_string()).collect();
+            let prefix = format!("{},{}", i + 1, values.join(","));
+            let mut row = |kind: &str, id: &str, stat: &str, value: String| {
+                let _ = writeln!(out, "{prefix},{kind},{},{stat},{}", field(id), field(&value));
+            };
+            figures(&point.outcomes, &point.flags, &point.metrics, &mut row);
+        }
+        out
+    }
+
+    fn sensitivity(&self, s: &SensitivityReport) -> String {
+        let mut out = String::from("outcome,parameter,basis,low,high,p_low,p_high,swing\n");
+        for w in &s.parameters {
+            let _ = writeln!(
+                out,
+                "{},{},{},{},{},{},{},{}",
+                field(&s.outcome),
+                field(&w.parameter),
+                field(&w.basis),
+                w.low,
+                w.high,
+                w.p_low,
+                w.p_high,
+                w.swing
+            );
         }
         out
     }

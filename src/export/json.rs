@@ -2,13 +2,25 @@
 
 use super::Exporter;
 use crate::report::Report;
+use crate::sweep::{SensitivityReport, SweepReport};
+use serde::Serialize;
 
 pub struct Json;
 
+fn pretty<T: Serialize>(value: &T) -> String {
+    let mut out = serde_json::to_string_pretty(value).expect("reports hold only plain data");
+    out.push('\n');
+    out
+}
+
 impl Exporter for Json {
-    fn render(&self, report: &Report) -> String {
-        let mut out = serde_json::to_string_pretty(report).expect("a report always serializes");
-        out.push('\n');
-        out
+    fn run(&self, report: &Report) -> String {
+        pretty(report)
+    }
+    fn sweep(&self, report: &SweepReport) -> String {
+        pretty(report)
+    }
+    fn sensitivity(&self, report: &SensitivityReport) -> String {
+        pretty(report)
     }
 }

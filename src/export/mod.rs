@@ -5,6 +5,7 @@ mod json;
 mod table;
 
 use crate::report::Report;
+use crate::sweep::{SensitivityReport, SweepReport};
 
 /// An output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -17,9 +18,12 @@ pub enum Format {
     Csv,
 }
 
-/// Renders a report in one format.
+/// Renders each kind of result in one format.
 pub trait Exporter {
-    fn render(&self, report: &Report) -> String;
+    /// A run, with its comparison against a base when there is one.
+    fn run(&self, report: &Report) -> String;
+    fn sweep(&self, report: &SweepReport) -> String;
+    fn sensitivity(&self, report: &SensitivityReport) -> String;
 }
 
 pub fn exporter(format: Format) -> &'static dyn Exporter {

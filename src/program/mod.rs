@@ -214,3 +214,24 @@ pub struct MetricCode {
     pub value: Code,
     pub when: Option<Code>,
 }
+
+impl Program {
+    /// A copy with parameter `name` pinned to `value` (for sweeps and
+    /// sensitivity; every other node keeps its noise).
+    pub fn with_param(&self, name: &str, value: f64) -> Result<Program, String> {
+        let mut p = self.clone();
+        let known: Vec<&str> = self.params.iter().map(|x| x.name.as_str()).collect();
+        let param = p.params.iter_mut().find(|x| x.name == name).ok_or_else(|| {
+            format!(
+                "no parameter named `{name}` ({})",
+                crate::scenario::suggest(name, &known)
+            )
+        })?;
+        if param.ty == Type::Bool && value != 0.0 && value != 1.0 {
+            return Err(format!("`{name}` is true/false; vary it over true,false"));
+        }
+        param.value = ParamValue::Fixed(value);
+        p.initial[param.slot as usize] = value;
+        Ok(p)
+    }
+}

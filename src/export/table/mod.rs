@@ -1,7 +1,11 @@
 //! Table export: what a teacher projects. Fits in 80 columns.
 
+mod compare;
+mod explore;
+
 use super::Exporter;
 use crate::report::{Proportion, Report};
+use crate::sweep::{SensitivityReport, SweepReport};
 use std::fmt::Write;
 
 pub struct Table;
@@ -42,7 +46,7 @@ pub fn pct(p: f64) -> String {
     format!("{:.1}%", p * 100.0)
 }
 
-fn number(x: Option<f64>) -> String {
+pub(super) fn number(x: Option<f64>) -> String {
     match x {
         None => "-".into(),
         Some(v) if v.fract() == 0.0 && v.abs() < 1e9 => format!("{v:.0}"),
@@ -51,7 +55,7 @@ fn number(x: Option<f64>) -> String {
     }
 }
 
-fn proportions(out: &mut String, title: &str, rows: &[Proportion]) {
+pub(super) fn proportions(out: &mut String, title: &str, rows: &[Proportion]) {
     let _ = writeln!(out, "{:<48}{:>8}  {:>17}", title, "p", "95% interval");
     for o in rows {
         let _ = writeln!(
@@ -66,10 +70,27 @@ fn proportions(out: &mut String, title: &str, rows: &[Proportion]) {
     out.push('\n');
 }
 
+/// Drops trailing spaces from every line.
+fn tidy(out: &str) -> String {
+    out.lines().map(str::trim_end).collect::<Vec<_>>().join("\n") + "\n"
+}
+
 impl Exporter for Table {
-    fn render(&self, r: &Report) -> String {
+    fn sweep(&self, s: &SweepReport) -> String {
+        tidy(&explore::sweep(s))
+    }
+
+    fn sensitivity(&self, s: &SensitivityReport) -> String {
+        tidy(&explore::sensitivity(s))
+    }
+
+    fn run(&self, r: &Report) -> String {
         let mut out = String::new();
         header(&mut out, r);
+        if let Some(c) = &r.comparison {
+            compare::render(&mut out, r, c);
+            return tidy(&out);
+        }
         proportions(&mut out, "RESULT", &r.outcomes);
         if !r.flags.is_empty() {
             proportions(&mut out, "FLAGS", &r.flags);
@@ -127,7 +148,7 @@ impl Exporter for Table {
                 out += &wrap(&p.steps.join(" · "), WIDTH - 7, "       ");
             }
         }
-        out.lines().map(str::trim_end).collect::<Vec<_>>().join("\n") + "\n"
+        tidy(&out)
     }
 }
 

@@ -1,0 +1,258 @@
+//! Parameter sweeps and one-at-a-time sensitivity. Every point runs the same
+//! branch indices with the same seed, so points differ only by the parameter
+//! (common random numbers): curves are smooth and swings are paired.
+
+use crate::engine::dist::Dist;
+use crate::engine::run::{RunSettings, run};
+use crate::program::{ParamValue, Program};
+use crate::report::{Engine, MetricStat, Proportion, Report, ScenarioInfo};
+use crate::stats::Tally;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// Most grid points one sweep may run.
+pub const MAX_POINTS: usize = 1000;
+/// Most parameters one sweep may vary.
+pub const MAX_VARY: usize = 3;
+
+/// One varied parameter and its values.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Vary {
+    pub name: String,
+    pub values: Vec<f64>,
+}
+
+/// Parses `NAME=LO:HI:STEPS` or `NAME=v1,v2,...` (numbers or true/false).
+pub fn parse_vary(arg: &str) -> Result<Vary, String> {
+    let (name, spec) = arg
+        .split_once('=')
+        .ok_or_else(|| format!("`--vary {arg}`: expected NAME=LO:HI:STEPS or NAME=v1,v2,..."))?;
+    let num = |s: &str| -> Result<f64, String> {
+        match s.trim() {
+            "true" => Ok(1.0),
+            "false" => Ok(0.0),
+            t => t
+                .parse::<f64>()
+                .ok()
+                .filter(|x| x.is_finite())
+                .ok_or_else(|| format!("`--vary {arg}`: `{t}` is not a number")),
+        }
+    };
+    let values = if spec.contains(':') {
+        let parts: Vec<&str> = spec.split(':').collect();
+        let [lo, hi, steps] = parts[..] else {
+            return Err(format!("`--vary {arg}`: expected LO:HI:STEPS"));
+        };
+        let (lo, hi) = (num(lo)?, num(hi)?);
+        let steps: usize = steps
+            .trim()
+            .parse()
+            .ok()
+            .filter(|s| (1..=MAX_POINTS).contains(s))
+            .ok_or_else(|| format!("`--vary {arg}`: STEPS must be a whole number from 1 to {MAX_POINTS}"))?;
+        if steps == 1 {
+            vec![lo]
+        } else {
+            (0..steps)
+                .map(|i| lo + (hi - lo) * i as f64 / (steps - 1) as f64)
+                .collect()
+        }
+    } else {
+        spec.split(',').map(num).collect::<Result<Vec<_>, _>>()?
+    };
+    Ok(Vary {
+        name: name.trim().to_string(),
+        values,
+    })
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SweepReport {
+    pub format_version: u32,
+    pub engine: Engine,
+    pub scenario: ScenarioInfo,
+    pub seed: u64,
+    pub branches: u64,
+    pub vary: Vec<String>,
+    pub points: Vec<SweepPoint>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SweepPoint {
+    pub values: BTreeMap<String, f64>,
+    pub outcomes: Vec<Proportion>,
+    pub flags: Vec<Proportion>,
+    pub metrics: Vec<MetricStat>,
+}
+
+/// A failure of a sweep or sensitivity run: bad input, or a branch error.
+pub type Failure = String;
+
+fn run_tally(p: &Program, settings: &RunSettings) -> Result<Tally, Failure> {
+    run(p, settings)?.map_err(|e| format!("in branch {}: {}", e.branch, e.message))
+}
+
+/// Runs every point of the grid spanned by `vary`.
+pub fn sweep(p: &Program, vary: &[Vary], settings: &RunSettings) -> Result<SweepReport, Failure> {
+    if vary.is_empty() || vary.len() > MAX_VARY {
+        return Err(format!("a sweep varies 1 to {MAX_VARY} parameters"));
+    }
+    let total: usize = vary.iter().map(|v| v.values.len()).product();
+    if total > MAX_POINTS {
+        return Err(format!("the grid has {total} points; at most {MAX_POINTS}"));
+    }
+    let mut points = Vec::with_capacity(total);
+    for k in 0..total {
+        // Mixed-radix index: the last parameter varies fastest.
+        let mut rest = k;
+        let mut values = vec![0.0; vary.len()];
+        for (i, v) in vary.iter().enumerate().rev() {
+            values[i] = v.values[rest % v.values.len()];
+            rest /= v.values.len();
+        }
+        let mut program = p.clone();
+        for (v, x) in vary.iter().zip(&values) {
+            program = program.with_param(&v.name, *x)?;
+        }
+        let tally = run_tally(&program, settings)?;
+        let r = Report::new(&program, settings, &tally);
+        points.push(SweepPoint {
+            values: vary.iter().zip(&values).map(|(v, x)| (v.name.clone(), *x)).collect(),
+            outcomes: r.outcomes,
+            flags: r.flags,
+            metrics: r.metrics,
+        });
+    }
+    Ok(SweepReport {
+        format_version: crate::report::FORMAT_VERSION,
+        engine: Engine::this(),
+        scenario: ScenarioInfo::of(p),
+        seed: settings.seed,
+        branches: settings.branches,
+        vary: vary.iter().map(|v| v.name.clone()).collect(),
+        points,
+    })
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SensitivityReport {
+    pub format_version: u32,
+    pub engine: Engine,
+    pub scenario: ScenarioInfo,
+    pub seed: u64,
+    pub branches: u64,
+    /// The outcome or flag whose probability is explained.
+    pub outcome: String,
+    pub label: String,
+    pub p: f64,
+    /// Parameters ranked by swing, largest first.
+    pub parameters: Vec<Swing>,
+    /// Fixed parameters without a stated `range`, not varied.
+    pub not_varied: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Swing {
+    pub parameter: String,
+    /// Where the low and high values come from.
+    pub basis: String,
+    pub low: f64,
+    pub high: f64,
+    pub p_low: f64,
+    pub p_high: f64,
+    /// `|p_high − p_low|`.
+    pub swing: f64,
+}
+
+/// The low and high values to pin a parameter at, and why those.
+fn pins(value: &ParamValue, range: Option<(f64, f64)>) -> Option<(f64, f64, String)> {
+    match (value, range) {
+        (_, Some((lo, hi))) => Some((lo, hi, "stated range".into())),
+        (
+            ParamValue::Drawn {
+                dist: Dist::Bernoulli { .. },
+                ..
+            },
+            None,
+        ) => Some((0.0, 1.0, "false / true".into())),
+        (ParamValue::Drawn { dist, .. }, None) => Some((
+            dist.quantile(0.1),
+            dist.quantile(0.9),
+            format!("p10 / p90 of {}", dist.describe()),
+        )),
+        (ParamValue::Fixed(_), None) => None,
+    }
+}
+
+/// The probability of `id` (an outcome or a flag) in a tally.
+fn probability(p: &Program, t: &Tally, id: &str) -> Option<f64> {
+    let n = t.branches.max(1) as f64;
+    if let Some(i) = p.outcomes.iter().position(|o| o.id == id) {
+        return Some(t.outcomes[i] as f64 / n);
+    }
+    p.flags.iter().position(|o| o.id == id).map(|i| t.flags[i] as f64 / n)
+}
+
+/// One-at-a-time sensitivity of `outcome` (default: the most likely result).
+pub fn sensitivity(p: &Program, outcome: Option<&str>, settings: &RunSettings) -> Result<SensitivityReport, Failure> {
+    let base = run_tally(p, settings)?;
+    let id = match outcome {
+        Some(id) => id.to_string(),
+        None => {
+            let best = (0..p.outcomes.len())
+                .max_by_key(|&i| (base.outcomes[i], std::cmp::Reverse(i)))
+                .unwrap_or(0);
+            p.outcomes[best].id.clone()
+        }
+    };
+    let Some(p_base) = probability(p, &base, &id) else {
+        let ids: Vec<&str> = p.outcomes.iter().chain(&p.flags).map(|o| o.id.as_str()).collect();
+        return Err(format!(
+            "no outcome or flag `{id}` ({})",
+            crate::scenario::suggest(&id, &ids)
+        ));
+    };
+    let label = p
+        .outcomes
+        .iter()
+        .chain(&p.flags)
+        .find(|o| o.id == id)
+        .map(|o| o.label.clone())
+        .unwrap_or_default();
+    let mut parameters = Vec::new();
+    let mut not_varied = Vec::new();
+    for param in &p.params {
+        let Some((low, high, basis)) = pins(&param.value, param.range) else {
+            not_varied.push(param.name.clone());
+            continue;
+        };
+        let at = |x: f64| -> Result<f64, Failure> {
+            let pinned = p.with_param(&param.name, x)?;
+            let t = run_tally(&pinned, settings)?;
+            Ok(probability(&pinned, &t, &id).unwrap_or(0.0))
+        };
+        let (p_low, p_high) = (at(low)?, at(high)?);
+        parameters.push(Swing {
+            parameter: param.name.clone(),
+            basis,
+            low,
+            high,
+            p_low,
+            p_high,
+            swing: (p_high - p_low).abs(),
+        });
+    }
+    parameters.sort_by(|a, b| b.swing.total_cmp(&a.swing).then_with(|| a.parameter.cmp(&b.parameter)));
+    Ok(SensitivityReport {
+        format_version: crate::report::FORMAT_VERSION,
+        engine: Engine::this(),
+        scenario: ScenarioInfo::of(p),
+        seed: settings.seed,
+        branches: settings.branches,
+        outcome: id,
+        label,
+        p: p_base,
+        parameters,
+        not_varied,
+    })
+}

@@ -1,0 +1,233 @@
+//! Comparisons: paired statistics, flips, divergence, sweeps, sensitivity.
+
+use crate::common::{fixture, run_json, sim, stderr, stdout};
+use sim::compare::{comparison, run_pair};
+use sim::engine::run::RunSettings;
+use sim::program::{Program, compile};
+use sim::scenario::{Overrides, load};
+use sim::stats::interval::wilson;
+
+fn program(path: &std::path::Path, set: &[&str]) -> Program {
+    let overrides = Overrides {
+        set: set.iter().map(|s| s.to_string()).collect(),
+        interventions: vec![],
+    };
+    let sc = load(path, &overrides).unwrap_or_else(|e| panic!("{e}"));
+    compile(&sc).unwrap_or_else(|d| panic!("{}", d.render(&sc.sources)))
+}
+
+#[test]
+fn a_scenario_compared_with_itself_changes_nothing() {
+    let f = fixture("harbour.toml");
+    let f = f.to_str().unwrap();
+    let out = sim(["compare", f, f, "--format", "json", "--branches", "5000"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let c = &v["comparison"];
+    for d in c["outcomes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .chain(c["flags"].as_array().unwrap())
+    {
+        assert_eq!(d["diff"], 0.0, "{d}");
+        let (lo, hi) = (d["diff_ci95"][0].as_f64().unwrap(), d["diff_ci95"][1].as_f64().unwrap());
+        assert!(lo <= 0.0 && hi >= 0.0);
+    }
+    assert_eq!(c["flips"].as_array().unwrap().len(), 0);
+    assert_eq!(c["divergence"].as_array().unwrap().len(), 0);
+    assert_eq!(c["changes"].as_array().unwrap().len(), 0);
+    assert_eq!(c["pairing"]["shared_random_nodes"], c["pairing"]["random_nodes"]);
+}
+
+#[test]
+fn a_counterfactual_is_shown_against_its_base_by_default() {
+    let f = fixture("harbour_no_mediator.toml");
+    let v = run_json(&[f.to_str().unwrap(), "--branches", "20000"]);
+    let c = &v["comparison"];
+    assert_eq!(c["base"]["id"], "harbour");
+    let kinds: Vec<&str> = c["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["set", "do"]);
+    // The forced-off ally can never go to war: every war branch of the base flips.
+    let war = c["outcomes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["id"] == "war")
+        .unwrap();
+    assert_eq!(war["p"], 0.0);
+    let base_war = war["p_base"].as_f64().unwrap();
+    let from_war: f64 = c["flips"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["from"] == "war")
+        .map(|f| f["p"].as_f64().unwrap())
+        .sum();
+    assert!((from_war - base_war).abs() < 1e-12);
+    // Top-level figures are the counterfactual's own.
+    assert_eq!(v["scenario"]["id"], "harbour_no_mediator");
+    assert!(
+        c["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|w| w.as_str().unwrap().contains("`escalation`"))
+    );
+    // --no-base runs it alone.
+    let alone = run_json(&[f.to_str().unwrap(), "--branches", "2000", "--no-base"]);
+    assert!(alone.get("comparison").is_none());
+}
+
+#[test]
+fn the_paired_interval_is_narrower_than_an_unpaired_one() {
+    let base = program(&fixture("harbour.toml"), &[]);
+    let cf = program(&fixture("harbour.toml"), &["talk_success=0.25"]);
+    let s = RunSettings {
+        seed: 3,
+        branches: 20000,
+        threads: 2,
+        batch_size: 4096,
+    };
+    let t = run_pair(&base, &cf, &s).unwrap().unwrap();
+    let c = comparison(&base, &cf, &t);
+    let deal = c.outcomes.iter().find(|o| o.id == "deal").unwrap();
+    let [lo, hi] = deal.diff_ci95.unwrap();
+    // Unpaired: two independent Wilson intervals combined (Newcombe's method 10).
+    let n = 20000;
+    let (kb, kc) = (t.base.outcomes[1], t.other.outcomes[1]);
+    let (pb, pc) = (kb as f64 / n as f64, kc as f64 / n as f64);
+    let ((lb, ub), (lc, uc)) = (wilson(kb, n), wilson(kc, n));
+    let unpaired = ((pc - lc).powi(2) + (ub - pb).powi(2)).sqrt() + ((uc - pc).powi(2) + (pb - lb).powi(2)).sqrt();
+    assert!(
+        hi - lo < 0.5 * unpaired,
+        "paired width {} vs unpaired {unpaired}",
+        hi - lo
+    );
+}
+
+#[test]
+fn the_paired_interval_covers_the_true_difference_at_the_nominal_rate() {
+    // heads has p = 0.3 in the base and 0.35 in the counterfactual: the true
+    // difference is exactly 0.05.
+    let base = program(&fixture("coin.toml"), &[]);
+    let cf = program(&fixture("coin.toml"), &["p=0.35"]);
+    let runs = 400;
+    let mut covered = 0;
+    for seed in 0..runs {
+        let s = RunSettings {
+            seed,
+            branches: 1000,
+            threads: 1,
+            batch_size: 1000,
+        };
+        let t = run_pair(&base, &cf, &s).unwrap().unwrap();
+        let [lo, hi] = comparison(&base, &cf, &t).outcomes[0].diff_ci95.unwrap();
+        covered += u32::from(lo <= 0.05 && 0.05 <= hi);
+    }
+    let rate = f64::from(covered) / runs as f64;
+    // 95% nominal; with 400 runs the binomial sd is about 1.1 points.
+    assert!((0.915..=0.99).contains(&rate), "coverage {rate}");
+}
+
+#[test]
+fn compare_output_is_identical_across_thread_counts() {
+    let (a, b) = (fixture("harbour.toml"), fixture("harbour_no_mediator.toml"));
+    let run = |threads: &str| {
+        let out = sim([
+            "compare",
+            a.to_str().unwrap(),
+            b.to_str().unwrap(),
+            "--format",
+            "json",
+            "-n",
+            "9000",
+            "-j",
+            threads,
+        ]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        out.stdout
+    };
+    assert!(run("1") == run("2"));
+    assert!(run("1") == run("5"));
+}
+
+#[test]
+fn sweep_points_are_monotone_where_the_model_is() {
+    let f = fixture("harbour.toml");
+    let out = sim([
+        "sweep",
+        f.to_str().unwrap(),
+        "--vary",
+        "north.risk_limit=0.3:0.6:7",
+        "-n",
+        "4000",
+        "--format",
+        "json",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["vary"], serde_json::json!(["north.risk_limit"]));
+    let points = v["points"].as_array().unwrap();
+    assert_eq!(points.len(), 7);
+    let blockade: Vec<f64> = points.iter().map(|p| p["flags"][0]["p"].as_f64().unwrap()).collect();
+    assert!(blockade.windows(2).all(|w| w[1] >= w[0]), "{blockade:?}");
+    assert!(blockade[6] > blockade[0]);
+    assert_eq!(points[3]["values"]["north.risk_limit"], 0.45);
+}
+
+#[test]
+fn sweep_grid_and_value_lists() {
+    let f = fixture("harbour.toml");
+    let out = sim([
+        "sweep",
+        f.to_str().unwrap(),
+        "--vary",
+        "talk_success=0.1,0.2",
+        "--vary",
+        "mediator_available=true,false",
+        "-n",
+        "500",
+        "--format",
+        "csv",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.starts_with("point,talk_success,mediator_available,kind,id,statistic,value\n"));
+    assert!(text.contains("\n4,0.2,0,outcome,quiet,p,"));
+    let bad = sim(["sweep", f.to_str().unwrap(), "--vary", "nope=1,2"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(stderr(&bad).contains("no parameter named `nope`"));
+}
+
+#[test]
+fn sensitivity_ranks_parameters_by_swing() {
+    let f = fixture("harbour.toml");
+    let out = sim([
+        "sensitivity",
+        f.to_str().unwrap(),
+        "--outcome",
+        "blockade",
+        "-n",
+        "4000",
+        "--format",
+        "json",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rows = v["parameters"].as_array().unwrap();
+    let swings: Vec<f64> = rows.iter().map(|r| r["swing"].as_f64().unwrap()).collect();
+    assert!(swings.windows(2).all(|w| w[0] >= w[1]));
+    assert_eq!(rows[0]["parameter"], "north.risk_limit");
+    // Pinned at its 10th and 90th percentiles of uniform(0.3, 0.6).
+    assert!((rows[0]["low"].as_f64().unwrap() - 0.33).abs() < 1e-9);
+    assert!((rows[0]["high"].as_f64().unwrap() - 0.57).abs() < 1e-9);
+    // The stated range is used for a fixed parameter.
+    let talk = rows.iter().find(|r| r["parameter"] == "talk_success").unwrap();
+    assert_eq!(talk["basis"], "stated range");
+}
