@@ -81,10 +81,31 @@ fn draws_per_branch(p: &Program, branches: u64) -> f64 {
     ws.lanes.draws() as f64 / branches as f64
 }
 
+/// Seconds for a paired run of `cf` with its base, over a single run of `cf`.
+fn paired_cost(base: &Program, cf: &Program, branches: u64) -> f64 {
+    let settings = RunSettings { seed: cf.meta.seed, branches, threads: 2, batch_size: 4096 };
+    let best = |f: &dyn Fn()| {
+        (0..3)
+            .map(|_| {
+                let t = Instant::now();
+                f();
+                t.elapsed().as_secs_f64()
+            })
+            .fold(f64::INFINITY, f64::min)
+    };
+    let single = best(&|| drop(run(cf, &settings).unwrap().unwrap()));
+    let paired = best(&|| drop(sim::compare::run_pair(base, cf, &settings).unwrap().unwrap()));
+    paired / single
+}
+
 fn main() {
     // `cargo bench` passes `--bench`; anything else is a filter on scenario files.
     let filter: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with("--")).collect();
-    for file in ["scenarios/historical.toml", "tests/fixtures/harbour.toml"] {
+    let pairs = [
+        ("scenarios/historical.toml", "scenarios/no_us_intervention.toml"),
+        ("tests/fixtures/harbour.toml", "tests/fixtures/harbour_no_mediator.toml"),
+    ];
+    for (file, counterfactual) in pairs {
         if !filter.is_empty() && !filter.iter().any(|f| file.contains(f.as_str())) {
             continue;
         }
@@ -107,5 +128,7 @@ fn main() {
             large as f64 / 1024.0,
             large as f64 / small as f64
         );
+        let cf = program(counterfactual);
+        println!("  {counterfactual} with its base: {:.2}x the time of a single run", paired_cost(&p, &cf, n));
     }
 }
