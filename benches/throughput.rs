@@ -83,7 +83,12 @@ fn draws_per_branch(p: &Program, branches: u64) -> f64 {
 
 /// Seconds for a paired run of `cf` with its base, over a single run of `cf`.
 fn paired_cost(base: &Program, cf: &Program, branches: u64) -> f64 {
-    let settings = RunSettings { seed: cf.meta.seed, branches, threads: 2, batch_size: 4096 };
+    let settings = RunSettings {
+        seed: cf.meta.seed,
+        branches,
+        threads: 2,
+        batch_size: 4096,
+    };
     let best = |f: &dyn Fn()| {
         (0..3)
             .map(|_| {
@@ -129,6 +134,9 @@ fn main() {
             large as f64 / small as f64
         );
         let cf = program(counterfactual);
-        println!("  {counterfactual} with its base: {:.2}x the time of a single run", paired_cost(&p, &cf, n));
+        println!(
+            "  {counterfactual} with its base: {:.2}x the time of a single run",
+            paired_cost(&p, &cf, n)
+        );
     }
 }

@@ -245,12 +245,10 @@ pub fn execute(command: Command) -> Result<(), Failure> {
                 sc.sources.paths().count(),
                 p.actors.len(),
                 p.params.len(),
-                p.lanes.len().min(
-                    p.params
-                        .iter()
-                        .filter(|x| matches!(x.value, program::ParamValue::Drawn { .. }))
-                        .count()
-                ),
+                p.params
+                    .iter()
+                    .filter(|x| matches!(x.value, program::ParamValue::Drawn { .. }))
+                    .count(),
                 p.events.len(),
                 p.processes.len(),
                 decisions,

@@ -146,7 +146,10 @@ impl Job for Paired<'_> {
     }
 
     fn branch(&self, (wb, wo): &mut Self::Scratch, t: &mut PairTally, branch: u64) -> Result<(), RunError> {
-        run_branch(self.base, wb, branch, &mut NoTrace)?;
+        run_branch(self.base, wb, branch, &mut NoTrace).map_err(|e| RunError {
+            message: format!("in the base scenario `{}`: {}", self.base.meta.id, e.message),
+            ..e
+        })?;
         run_branch(self.other, wo, branch, &mut NoTrace)?;
         let (b, o): (&Record, &Record) = (&wb.record, &wo.record);
         t.base.add(b);

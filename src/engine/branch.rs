@@ -145,7 +145,7 @@ fn decide(ws: &mut Workspace, node: &Node, rule: &Rule, step: u32, branch: u64) 
         }
     };
     let uniform = |lanes: &mut Lanes| {
-        let lane = node.lane.expect("drawing rules have lanes") + step;
+        let lane = node.lane.expect("drawing rules have lanes") + step; // ok: compile gives every drawing rule lanes
         lanes.uniform(lane as usize, branch)
     };
     Ok(match rule {

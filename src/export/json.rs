@@ -8,7 +8,7 @@ use serde::Serialize;
 pub struct Json;
 
 fn pretty<T: Serialize>(value: &T) -> String {
-    let mut out = serde_json::to_string_pretty(value).expect("reports hold only plain data");
+    let mut out = serde_json::to_string_pretty(value).expect("reports hold only plain data"); // ok: no maps with non-string keys
     out.push('\n');
     out
 }

@@ -121,7 +121,7 @@ fn header(sc: &Scenario) -> Result<Meta, Diagnostic> {
     let start = month(&h.start, "start")?;
     let horizon = month(&h.horizon, "horizon")?;
     if horizon < start {
-        let at = h.horizon.as_ref().map(Item::span).expect("horizon was read above");
+        let at = h.horizon.as_ref().map(Item::span).expect("horizon was read above"); // ok: `month` returned it
         return Err(Diagnostic::at(
             "the horizon is before the start",
             at,
@@ -129,7 +129,7 @@ fn header(sc: &Scenario) -> Result<Meta, Diagnostic> {
         ));
     }
     if horizon.since(start) >= MAX_MONTHS {
-        let at = h.horizon.as_ref().map(Item::span).expect("horizon was read above");
+        let at = h.horizon.as_ref().map(Item::span).expect("horizon was read above"); // ok: `month` returned it
         return Err(Diagnostic::at(
             "the timeline is too long",
             at,
@@ -361,7 +361,7 @@ impl Builder<'_> {
                     (ParamValue::Drawn { dist, lane }, ty, 0.0)
                 }
                 None => {
-                    let v = decl.value.as_ref().expect("exactly one form was given");
+                    let v = decl.value.as_ref().expect("exactly one form was given"); // ok: counted above
                     let (x, ty) = scalar_value(v.get_ref()).ok_or_else(|| {
                         Diagnostic::at(
                             "a parameter value must be a number or true/false",

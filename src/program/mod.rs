@@ -4,6 +4,7 @@
 mod build;
 mod names;
 mod nodes;
+mod rules;
 
 pub use build::{MAX_BRANCHES, MAX_MONTHS, MAX_STEPS, check_branches_arg, compile};
 

@@ -46,7 +46,7 @@ fn load_in(path: &Path, overrides: &Overrides, sources: &mut Sources) -> Result<
                 .chain([&canonical])
                 .map(|p| p.display().to_string())
                 .collect();
-            let span = from.expect("only an extends can revisit a file");
+            let span = from.expect("only an extends can revisit a file"); // ok: the first file is never seen before
             return Err(Diagnostic::at(
                 "`extends` chain loops",
                 span,
@@ -54,7 +54,7 @@ fn load_in(path: &Path, overrides: &Overrides, sources: &mut Sources) -> Result<
             ));
         }
         if chain.len() >= MAX_CHAIN {
-            let span = from.expect("only an extends can lengthen the chain");
+            let span = from.expect("only an extends can lengthen the chain"); // ok: the chain starts empty
             return Err(Diagnostic::at(
                 "`extends` chain is too long",
                 span,

@@ -35,9 +35,19 @@ fn json_has_the_documented_shape() {
     for key in ["id", "title", "file", "extends"] {
         assert!(v["scenario"].get(key).is_some(), "scenario.{key}");
     }
-    let total: u64 = v["outcomes"].as_array().unwrap().iter().map(|o| o["count"].as_u64().unwrap()).sum();
+    let total: u64 = v["outcomes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["count"].as_u64().unwrap())
+        .sum();
     assert_eq!(total, 3000);
-    for o in v["outcomes"].as_array().unwrap().iter().chain(v["flags"].as_array().unwrap()) {
+    for o in v["outcomes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .chain(v["flags"].as_array().unwrap())
+    {
         for key in ["id", "label", "count", "p", "ci95"] {
             assert!(o.get(key).is_some(), "{key} in {o}");
         }
