@@ -6,4 +6,5 @@ mod compare;
 mod determinism;
 mod errors;
 mod golden;
+mod korea;
 mod properties;
