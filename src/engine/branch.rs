@@ -22,6 +22,8 @@ pub struct Workspace {
     pub lanes: Lanes,
     pub record: Record,
     scratch: Vec<f64>,
+    /// Per process: the months it may run in this branch.
+    windows: Vec<(u32, u32)>,
 }
 
 impl Workspace {
@@ -51,6 +53,7 @@ impl Workspace {
                 nodes,
             ),
             scratch: vec![0.0; widest],
+            windows: program.processes.iter().map(|n| n.window).collect(),
         }
     }
 }
@@ -70,6 +73,18 @@ pub fn run_branch<T: Trace>(p: &Program, ws: &mut Workspace, branch: u64, trace:
         }
     }
     let months = p.meta.months();
+    let params = 1..=p.params.len() as u32;
+    for (w, node) in ws
+        .windows
+        .iter_mut()
+        .zip(&p.processes)
+        .filter(|(_, n)| n.window_from_params)
+    {
+        let first = node.date.since(p.meta.start);
+        *w = crate::program::window(&node.when, first, months, |s| {
+            params.contains(&s).then(|| ws.slots[s as usize])
+        });
+    }
     let mut next_event = 0;
     let n_events = p.events.len();
     for m in 0..months {
@@ -84,7 +99,8 @@ pub fn run_branch<T: Trace>(p: &Program, ws: &mut Workspace, branch: u64, trace:
         for (k, node) in p.processes.iter().enumerate() {
             let i = n_events + k;
             let steps = ws.record.reached[i];
-            if node.date <= month && steps < node.max_steps {
+            let (first, last) = ws.windows[k];
+            if (first..=last).contains(&(m as u32)) && steps < node.max_steps {
                 step(p, ws, node, i, steps, branch, trace)?;
             }
         }
@@ -151,9 +167,18 @@ fn decide(ws: &mut Workspace, node: &Node, rule: &Rule, step: u32, branch: u64) 
     Ok(match rule {
         Rule::Chance { p } => {
             let p = probability(p.eval(slots, stack), "probability")?;
-            let u = uniform(&mut ws.lanes);
+            // A certain outcome needs no draw: lanes are independent, so
+            // skipping one changes no other value. `u` is then NaN.
+            let (yes, u) = match p {
+                0.0 => (false, f64::NAN),
+                1.0 => (true, f64::NAN),
+                _ => {
+                    let u = uniform(&mut ws.lanes);
+                    (u < p, u)
+                }
+            };
             Decision {
-                yes: u < p,
+                yes,
                 why: Why::Chance { p, u },
             }
         }

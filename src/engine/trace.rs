@@ -108,6 +108,7 @@ impl Trace for Narrative {
         };
         let why = match (&d.why, &node.rule) {
             (Why::Forced, _) => "forced by intervention (do)".to_string(),
+            (Why::Chance { p, u }, _) if u.is_nan() => format!("chance: certain (p = {p})"),
             (Why::Chance { p, u }, _) => format!("chance: drew {u:.3} against p = {p:.3}"),
             (Why::Condition, _) => "condition".to_string(),
             (

@@ -8,7 +8,7 @@ use super::vm::{Code, Op};
 use std::fmt;
 use std::ops::Range;
 
-/// Largest operand stack one compiled expression may need.
+/// Size of the operand stack; one compiled expression may need one less.
 pub const MAX_STACK: usize = 256;
 /// Largest compiled expression, in operations (beliefs are inlined).
 pub const MAX_OPS: usize = 20_000;
@@ -81,14 +81,15 @@ pub fn compile(expr: &Expr, want: Option<Type>, scope: &mut dyn Scope) -> Result
             ));
         }
     }
-    if c.ops.len() > MAX_OPS || c.max_depth > MAX_STACK {
+    if c.ops.len() > MAX_OPS || c.max_depth >= MAX_STACK {
         return Err(CompileError::new(
             expr.span.clone(),
             "expression is too large once its beliefs are expanded",
             format!("at most {MAX_OPS} operations"),
         ));
     }
-    Ok((Code::new(c.ops), ty))
+    let code = Code::new(c.ops);
+    Ok((if ty == Type::Bool { code.boolean() } else { code }, ty))
 }
 
 struct Compiler<'s> {

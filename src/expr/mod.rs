@@ -30,6 +30,7 @@ mod tests {
             match name {
                 "x" => Ok(Resolved::Slot(0, Type::Num)),
                 "flag" => Ok(Resolved::Slot(1, Type::Bool)),
+                "y" => Ok(Resolved::Slot(2, Type::Num)),
                 "twice" => {
                     let (code, ty) = compile_source("x * 2", None, self)?;
                     Ok(Resolved::Inline(code, ty))
@@ -63,6 +64,48 @@ mod tests {
     }
 
     #[test]
+    fn fast_forms_agree_with_the_stack_machine() {
+        let cases = [
+            "flag",
+            "not flag",
+            "flag and x > 1",
+            "not flag and 2 <= x and x != 3",
+            "x == x and flag and not flag",
+            "(flag and x < 1) and (x >= 0 and not flag)",
+            "1 < x",
+        ];
+        for src in cases {
+            let (code, _) = compile_source(src, None, &mut TestScope).unwrap();
+            for x in [-1.0, 0.0, 0.5, 1.0, 2.0, 3.0, f64::NAN] {
+                for flag in [0.0, 1.0] {
+                    let slots = [x, flag];
+                    let mut stack = Stack::default();
+                    assert_eq!(
+                        code.eval(&slots, &mut stack).to_bits(),
+                        code.run(&slots, &mut stack).to_bits(),
+                        "{src} at x={x} flag={flag}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn bounds_on_now_come_from_comparisons_with_constants() {
+        let (code, _) = compile_source("flag and x >= 3 and x < 10", None, &mut TestScope).unwrap();
+        assert_eq!(code.bounds_on(0, |_| None), (3.0, 10.0));
+        let (code, _) = compile_source("flag or x >= 3", None, &mut TestScope).unwrap();
+        assert_eq!(code.bounds_on(0, |_| None), (f64::NEG_INFINITY, f64::INFINITY));
+        // A comparison with another slot narrows once that slot is known.
+        let (code, _) = compile_source("x >= twice and flag", None, &mut TestScope).unwrap();
+        assert_eq!(code.bounds_on(0, |_| None), (f64::NEG_INFINITY, f64::INFINITY));
+        let (code, _) = compile_source("flag and x < y", None, &mut TestScope).unwrap();
+        assert!(code.compares_with(0, |s| s == 2));
+        assert!(!code.compares_with(0, |s| s == 1));
+        assert_eq!(code.bounds_on(0, |s| (s == 2).then_some(7.0)), (f64::NEG_INFINITY, 7.0));
+    }
+
+    #[test]
     fn short_circuit_leaves_one_value() {
         // Nested short-circuits inside arithmetic keep the stack balanced.
         assert_eq!(
@@ -88,7 +131,7 @@ mod tests {
 
     #[test]
     fn unknown_names_and_functions_are_errors() {
-        let e = compile_source("1 + y", None, &mut TestScope).unwrap_err();
+        let e = compile_source("1 + z", None, &mut TestScope).unwrap_err();
         assert_eq!(e.span, 4..5);
         let e = compile_source("sqrt(x)", None, &mut TestScope).unwrap_err();
         assert_eq!(e.span, 0..4);

@@ -60,6 +60,128 @@ impl Op {
 pub struct Code {
     ops: Box<[Op]>,
     max_stack: usize,
+    /// The same computation in a form that needs no stack, when the code has
+    /// one of the shapes conditions usually have (derived from `ops`).
+    fast: Fast,
+}
+
+/// Stack-free forms of common code shapes.
+#[derive(Debug, Clone, PartialEq)]
+enum Fast {
+    No,
+    Const(f64),
+    Load(u32),
+    /// `t1 and t2 and ...`: 1.0 if every test holds, else 0.0.
+    All(Box<[Test]>),
+}
+
+/// One test of a slot: a flag (or its negation), or a comparison.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Test {
+    Flag { slot: u32, want: bool },
+    Cmp { slot: u32, op: Op, rhs: Operand },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Operand {
+    Const(f64),
+    Slot(u32),
+}
+
+fn is_cmp(op: Op) -> bool {
+    matches!(op, Op::Lt | Op::Le | Op::Gt | Op::Ge | Op::Eq | Op::Ne)
+}
+
+/// The comparison with its operands swapped: `c < x` is `x > c`.
+fn swapped(op: Op) -> Op {
+    match op {
+        Op::Lt => Op::Gt,
+        Op::Le => Op::Ge,
+        Op::Gt => Op::Lt,
+        Op::Ge => Op::Le,
+        other => other,
+    }
+}
+
+/// Reads one test from the start of `ops`; returns it and its length.
+fn test(ops: &[Op]) -> Option<(Test, usize)> {
+    match *ops {
+        [Op::Load(a), Op::Const(c), op, ..] if is_cmp(op) => Some((
+            Test::Cmp {
+                slot: a,
+                op,
+                rhs: Operand::Const(c),
+            },
+            3,
+        )),
+        [Op::Const(c), Op::Load(a), op, ..] if is_cmp(op) => Some((
+            Test::Cmp {
+                slot: a,
+                op: swapped(op),
+                rhs: Operand::Const(c),
+            },
+            3,
+        )),
+        [Op::Load(a), Op::Load(b), op, ..] if is_cmp(op) => Some((
+            Test::Cmp {
+                slot: a,
+                op,
+                rhs: Operand::Slot(b),
+            },
+            3,
+        )),
+        [Op::Load(s), Op::Not, ..] => Some((Test::Flag { slot: s, want: false }, 2)),
+        [Op::Load(s), ..] => Some((Test::Flag { slot: s, want: true }, 1)),
+        _ => None,
+    }
+}
+
+/// Recognises `test (JumpIfFalseKeep Pop test)*` where every jump lands on
+/// another such jump or at the end: a conjunction of tests of true/false
+/// values. Only called for code whose value is true/false.
+fn conjunction(ops: &[Op]) -> Option<Box<[Test]>> {
+    let mut tests = Vec::new();
+    let mut at = 0;
+    loop {
+        let (t, len) = test(&ops[at..])?;
+        tests.push(t);
+        at += len;
+        if at == ops.len() {
+            return Some(tests.into_boxed_slice());
+        }
+        let (Op::JumpIfFalseKeep(o), Some(Op::Pop)) = (ops[at], ops.get(at + 1)) else {
+            return None;
+        };
+        let target = at + 1 + o as usize;
+        if target != ops.len() && !matches!(ops.get(target), Some(Op::JumpIfFalseKeep(_))) {
+            return None;
+        }
+        at += 2;
+    }
+}
+
+impl Test {
+    #[inline(always)]
+    fn holds(self, slots: &[f64]) -> bool {
+        match self {
+            Test::Flag { slot, want } => (slots[slot as usize] != 0.0) == want,
+            Test::Cmp { slot, op, rhs } => {
+                let a = slots[slot as usize];
+                let b = match rhs {
+                    Operand::Const(c) => c,
+                    Operand::Slot(s) => slots[s as usize],
+                };
+                match op {
+                    Op::Lt => a < b,
+                    Op::Le => a <= b,
+                    Op::Gt => a > b,
+                    Op::Ge => a >= b,
+                    Op::Eq => a == b,
+                    _ => a != b,
+                }
+            }
+        }
+    }
 }
 
 impl Code {
@@ -69,9 +191,64 @@ impl Code {
             depth += op.stack_effect();
             max = max.max(depth);
         }
+        let fast = match *ops {
+            [Op::Const(v)] => Fast::Const(v),
+            [Op::Load(s)] => Fast::Load(s),
+            _ => Fast::No,
+        };
         Code {
             ops: ops.into_boxed_slice(),
             max_stack: max as usize,
+            fast,
+        }
+    }
+
+    /// Marks the code as yielding true/false, which lets conjunctions of
+    /// flag tests and comparisons run without the stack machine.
+    pub fn boolean(mut self) -> Self {
+        if self.fast == Fast::No {
+            if let Some(tests) = conjunction(&self.ops) {
+                self.fast = Fast::All(tests);
+            }
+        }
+        self
+    }
+
+    /// The range of `slot` (usually `now`) outside which this true/false code
+    /// is certainly false, read from its top-level comparisons with constants
+    /// and with the slots that `known` can tell the value of.
+    pub fn bounds_on(&self, slot: u32, known: impl Fn(u32) -> Option<f64>) -> (f64, f64) {
+        let (mut lo, mut hi) = (f64::NEG_INFINITY, f64::INFINITY);
+        if let Fast::All(tests) = &self.fast {
+            for t in tests.iter() {
+                let Test::Cmp { slot: s, op, rhs } = *t else { continue };
+                let c = match rhs {
+                    Operand::Const(c) => Some(c),
+                    Operand::Slot(r) => known(r),
+                };
+                if let Some(c) = c {
+                    if s == slot {
+                        match op {
+                            Op::Lt | Op::Le => hi = hi.min(c),
+                            Op::Gt | Op::Ge => lo = lo.max(c),
+                            Op::Eq => (lo, hi) = (lo.max(c), hi.min(c)),
+                            _ => {}
+                        }
+                    }
+                }
+            }
+        }
+        (lo, hi)
+    }
+
+    /// Whether some top-level comparison of `slot` is with a slot that
+    /// `is_fixed` (so [`Self::bounds_on`] can narrow it once those are known).
+    pub fn compares_with(&self, slot: u32, is_fixed: impl Fn(u32) -> bool) -> bool {
+        match &self.fast {
+            Fast::All(tests) => tests
+                .iter()
+                .any(|t| matches!(*t, Test::Cmp { slot: s, rhs: Operand::Slot(r), .. } if s == slot && is_fixed(r))),
+            _ => false,
         }
     }
 
@@ -99,62 +276,76 @@ impl Code {
     /// Runs the code against `slots` using `stack` as scratch space.
     #[inline]
     pub fn eval(&self, slots: &[f64], stack: &mut Stack) -> f64 {
-        if let [op] = *self.ops {
-            match op {
-                Op::Const(v) => return v,
-                Op::Load(s) => return slots[s as usize],
-                _ => {}
-            }
+        match &self.fast {
+            Fast::No => {}
+            Fast::Const(v) => return *v,
+            Fast::Load(s) => return slots[*s as usize],
+            Fast::All(tests) => return truth(tests.iter().all(|t| t.holds(slots))),
         }
+        self.run(slots, stack)
+    }
+
+    /// The stack machine itself (what `eval` does when no fast form applies).
+    #[inline(never)]
+    pub fn run(&self, slots: &[f64], stack: &mut Stack) -> f64 {
+        // The top of the stack lives in `acc`; `st[..sp]` holds the rest
+        // (its first entry is a junk value pushed under the first operand).
+        // `sp` is a u8 indexing a 256-entry array, so no index can be out of
+        // bounds; the compiler caps the depth at MAX_STACK - 1.
         let st = &mut stack.0;
-        let mut sp = 0usize;
+        let mut sp: u8 = 0;
+        let mut acc = 0.0f64;
         let mut pc = 0usize;
         let ops = &*self.ops;
         while pc < ops.len() {
             match ops[pc] {
                 Op::Const(v) => {
-                    st[sp] = v;
+                    st[sp as usize] = acc;
                     sp += 1;
+                    acc = v;
                 }
                 Op::Load(s) => {
-                    st[sp] = slots[s as usize];
+                    st[sp as usize] = acc;
                     sp += 1;
+                    acc = slots[s as usize];
                 }
-                Op::Neg => st[sp - 1] = -st[sp - 1],
-                Op::Not => st[sp - 1] = truth(st[sp - 1] == 0.0),
-                Op::Abs => st[sp - 1] = st[sp - 1].abs(),
-                Op::Logit => {
-                    let p = st[sp - 1];
-                    st[sp - 1] = (p / (1.0 - p)).ln();
+                Op::Neg => acc = -acc,
+                Op::Not => acc = truth(acc == 0.0),
+                Op::Abs => acc = acc.abs(),
+                Op::Logit => acc = (acc / (1.0 - acc)).ln(),
+                Op::Logistic => acc = 1.0 / (1.0 + (-acc).exp()),
+                Op::Pop => {
+                    sp -= 1;
+                    acc = st[sp as usize];
                 }
-                Op::Logistic => st[sp - 1] = 1.0 / (1.0 + (-st[sp - 1]).exp()),
-                Op::Pop => sp -= 1,
                 Op::Clamp => {
+                    let (x, lo) = (st[(sp - 2) as usize], st[(sp - 1) as usize]);
                     sp -= 2;
-                    let (x, lo, hi) = (st[sp - 1], st[sp], st[sp + 1]);
-                    st[sp - 1] = x.max(lo).min(hi);
+                    acc = x.max(lo).min(acc);
                 }
                 Op::Jump(o) => pc += o as usize,
                 Op::JumpIfFalse(o) => {
+                    let c = acc;
                     sp -= 1;
-                    if st[sp] == 0.0 {
+                    acc = st[sp as usize];
+                    if c == 0.0 {
                         pc += o as usize;
                     }
                 }
                 Op::JumpIfFalseKeep(o) => {
-                    if st[sp - 1] == 0.0 {
+                    if acc == 0.0 {
                         pc += o as usize;
                     }
                 }
                 Op::JumpIfTrueKeep(o) => {
-                    if st[sp - 1] != 0.0 {
+                    if acc != 0.0 {
                         pc += o as usize;
                     }
                 }
                 binary => {
                     sp -= 1;
-                    let (a, b) = (st[sp - 1], st[sp]);
-                    st[sp - 1] = match binary {
+                    let (a, b) = (st[sp as usize], acc);
+                    acc = match binary {
                         Op::Add => a + b,
                         Op::Sub => a - b,
                         Op::Mul => a * b,
@@ -173,7 +364,7 @@ impl Code {
             }
             pc += 1;
         }
-        st[0]
+        acc
     }
 }
 

@@ -4,6 +4,7 @@
 mod build;
 mod names;
 mod nodes;
+pub use nodes::window;
 mod rules;
 
 pub use build::{MAX_BRANCHES, MAX_MONTHS, MAX_STEPS, check_branches_arg, compile};
@@ -119,6 +120,13 @@ pub struct Node {
     pub when: Code,
     /// 1 for an event.
     pub max_steps: u32,
+    /// Months (since the start) in which the node can be reached at all:
+    /// from its date, narrowed by comparisons of `now` with constants in
+    /// its condition. The engine does not evaluate it outside them.
+    pub window: (u32, u32),
+    /// Whether the window narrows further once the branch's parameters are
+    /// drawn (a comparison of `now` with a parameter).
+    pub window_from_params: bool,
     pub rule: Option<Rule>,
     /// `do(node = value)`: the decision is forced.
     pub forced: Option<bool>,

@@ -31,6 +31,18 @@ fn mentions(e: &Expr, out: &mut Vec<(String, std::ops::Range<usize>)>) {
     }
 }
 
+/// The months in which a condition can hold (see [`Node::window`]).
+pub fn window(when: &Code, first: i32, months: usize, known: impl Fn(u32) -> Option<f64>) -> (u32, u32) {
+    let (lo, hi) = when.bounds_on(NOW_SLOT, known);
+    let first = f64::from(first).max(lo.ceil()).max(0.0);
+    let last = hi.floor().min(months as f64 - 1.0);
+    if first > last {
+        (1, 0)
+    } else {
+        (first as u32, last as u32)
+    }
+}
+
 fn is_identifier(s: &str) -> bool {
     let mut chars = s.chars();
     chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
@@ -251,6 +263,10 @@ impl Builder<'_> {
             Some(c) => self.expr(file, c, None, Type::Bool)?,
             None => Code::constant(1.0),
         };
+        let window = window(&when, date.since(meta.start), meta.months(), |_| None);
+        let param_slots = 1..=self.sc.params.len() as u32;
+        let window_from_params =
+            kind == NodeKind::Process && when.compares_with(NOW_SLOT, |s| param_slots.contains(&s));
         if let Some(actor) = &ev.actor {
             self.known_actor(file, actor)?;
         }
@@ -284,6 +300,8 @@ impl Builder<'_> {
             date,
             when,
             max_steps: steps,
+            window,
+            window_from_params,
             rule,
             forced,
             lane,
