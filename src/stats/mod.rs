@@ -46,25 +46,38 @@ pub struct MetricTally {
     pub quantiles: Quantiles,
 }
 
-/// FNV-1a for path keys: fast, and its state never affects results.
+/// A word-at-a-time multiplicative hash for path keys: fast, and since
+/// paths are counted exactly, the hash never affects results.
 #[derive(Default)]
-pub struct Fnv(u64);
+pub struct PathHasher(u64);
 
-impl Hasher for Fnv {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        let mut h = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
-        for &b in bytes {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(0x0000_0100_0000_01b3);
-        }
-        self.0 = h;
+impl PathHasher {
+    #[inline]
+    fn mix(&mut self, x: u64) {
+        self.0 = (self.0.rotate_left(5) ^ x).wrapping_mul(0x51_7cc1_b727_220a_95);
     }
 }
 
-pub type PathCounts = HashMap<Box<[u32]>, u64, BuildHasherDefault<Fnv>>;
+impl Hasher for PathHasher {
+    fn finish(&self) -> u64 {
+        self.0 ^ (self.0 >> 29)
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            self.mix(u64::from_le_bytes(c.try_into().expect("chunks of 8"))); // ok: chunks_exact(8)
+        }
+        chunks.remainder().iter().for_each(|&b| self.mix(u64::from(b)));
+    }
+    fn write_u32(&mut self, x: u32) {
+        self.mix(u64::from(x));
+    }
+    fn write_usize(&mut self, x: usize) {
+        self.mix(x as u64);
+    }
+}
+
+pub type PathCounts = HashMap<Box<[u32]>, u64, BuildHasherDefault<PathHasher>>;
 
 /// Counts and sums over a set of branches.
 #[derive(Debug, Clone, Default)]
