@@ -46,19 +46,22 @@ pub struct MetricTally {
     pub quantiles: Quantiles,
 }
 
-/// A word-at-a-time multiplicative hash for path keys: fast, and since
-/// paths are counted exactly, the hash never affects results.
+/// A word-at-a-time multiplicative hash for the tallies' maps: fast, and
+/// since every count is exact, the hash never affects results.
 #[derive(Default)]
-pub struct PathHasher(u64);
+pub struct FastHasher(u64);
 
-impl PathHasher {
+/// A hash map keyed by our own data, with [`FastHasher`].
+pub type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FastHasher>>;
+
+impl FastHasher {
     #[inline]
     fn mix(&mut self, x: u64) {
         self.0 = (self.0.rotate_left(5) ^ x).wrapping_mul(0x51_7cc1_b727_220a_95);
     }
 }
 
-impl Hasher for PathHasher {
+impl Hasher for FastHasher {
     fn finish(&self) -> u64 {
         self.0 ^ (self.0 >> 29)
     }
@@ -75,9 +78,18 @@ impl Hasher for PathHasher {
     fn write_usize(&mut self, x: usize) {
         self.mix(x as u64);
     }
+    fn write_u64(&mut self, x: u64) {
+        self.mix(x);
+    }
+    fn write_i64(&mut self, x: i64) {
+        self.mix(x as u64);
+    }
+    fn write_i32(&mut self, x: i32) {
+        self.mix(u64::from(x as u32));
+    }
 }
 
-pub type PathCounts = HashMap<Box<[u32]>, u64, BuildHasherDefault<PathHasher>>;
+pub type PathCounts = FastMap<Box<[u32]>, u64>;
 
 /// Counts and sums over a set of branches.
 #[derive(Debug, Clone, Default)]

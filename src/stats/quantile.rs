@@ -7,7 +7,7 @@
 //! one asked for. Both forms merge by adding counts, so the result does not
 //! depend on how branches were split across batches or threads.
 
-use std::collections::BTreeMap;
+use super::FastMap;
 
 pub const EXACT_CAP: usize = 4096;
 /// Bucket ratio: a bucket's representative is within (GAMMA-1)/(GAMMA+1) ≈ 1% of its values.
@@ -19,14 +19,14 @@ const FIXED_SCALE: f64 = (1u64 << 24) as f64;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Quantiles {
     /// Fixed-point value (see `moments::fixed`) → count.
-    Exact(BTreeMap<i64, u64>),
+    Exact(FastMap<i64, u64>),
     /// Signed log-bucket index → count.
-    Buckets(BTreeMap<i32, u64>),
+    Buckets(FastMap<i32, u64>),
 }
 
 impl Default for Quantiles {
     fn default() -> Self {
-        Quantiles::Exact(BTreeMap::new())
+        Quantiles::Exact(FastMap::default())
     }
 }
 
@@ -64,7 +64,7 @@ impl Quantiles {
 
     fn bucketize(&mut self) {
         if let Quantiles::Exact(map) = self {
-            let mut buckets = BTreeMap::new();
+            let mut buckets = FastMap::default();
             for (&q, &c) in map.iter() {
                 *buckets.entry(bucket(q)).or_insert(0) += c;
             }
@@ -110,27 +110,17 @@ impl Quantiles {
             return None;
         }
         let rank = ((p * n as f64).ceil() as u64).clamp(1, n);
+        // Values in ascending order, with their counts.
+        let mut sorted: Vec<(f64, u64)> = match self {
+            Quantiles::Exact(m) => m.iter().map(|(&q, &c)| (q as f64 / FIXED_SCALE, c)).collect(),
+            Quantiles::Buckets(m) => m.iter().map(|(&i, &c)| (representative(i), c)).collect(),
+        };
+        sorted.sort_by(|a, b| a.0.total_cmp(&b.0));
         let mut seen = 0;
-        match self {
-            Quantiles::Exact(m) => m
-                .iter()
-                .find(|(_, c)| {
-                    seen += **c;
-                    seen >= rank
-                })
-                .map(|(&q, _)| q as f64 / FIXED_SCALE),
-            Quantiles::Buckets(m) => {
-                // Negative buckets sort by index but their values run the other way.
-                let mut keys: Vec<(&i32, &u64)> = m.iter().collect();
-                keys.sort_by(|a, b| representative(*a.0).total_cmp(&representative(*b.0)));
-                keys.into_iter()
-                    .find(|(_, c)| {
-                        seen += **c;
-                        seen >= rank
-                    })
-                    .map(|(&i, _)| representative(i))
-            }
-        }
+        sorted.into_iter().find(|(_, c)| {
+            seen += c;
+            seen >= rank
+        }).map(|(v, _)| v)
     }
 }
 
