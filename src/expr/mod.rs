@@ -2,6 +2,7 @@
 //! parser → type-checking compiler → stack machine over slot indices.
 
 pub mod compile;
+mod exec;
 pub mod lexer;
 pub mod parser;
 pub mod vm;

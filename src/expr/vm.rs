@@ -63,6 +63,8 @@ pub struct Code {
     /// The same computation in a form that needs no stack, when the code has
     /// one of the shapes conditions usually have (derived from `ops`).
     fast: Fast,
+    /// `ops` lowered for the stack machine (folded and fused).
+    exec: Box<[super::exec::Exec]>,
 }
 
 /// Stack-free forms of common code shapes.
@@ -196,10 +198,12 @@ impl Code {
             [Op::Load(s)] => Fast::Load(s),
             _ => Fast::No,
         };
+        let exec = super::exec::lower(&ops);
         Code {
             ops: ops.into_boxed_slice(),
             max_stack: max as usize,
             fast,
+            exec,
         }
     }
 
@@ -288,83 +292,7 @@ impl Code {
     /// The stack machine itself (what `eval` does when no fast form applies).
     #[inline(never)]
     pub fn run(&self, slots: &[f64], stack: &mut Stack) -> f64 {
-        // The top of the stack lives in `acc`; `st[..sp]` holds the rest
-        // (its first entry is a junk value pushed under the first operand).
-        // `sp` is a u8 indexing a 256-entry array, so no index can be out of
-        // bounds; the compiler caps the depth at MAX_STACK - 1.
-        let st = &mut stack.0;
-        let mut sp: u8 = 0;
-        let mut acc = 0.0f64;
-        let mut pc = 0usize;
-        let ops = &*self.ops;
-        while pc < ops.len() {
-            match ops[pc] {
-                Op::Const(v) => {
-                    st[sp as usize] = acc;
-                    sp += 1;
-                    acc = v;
-                }
-                Op::Load(s) => {
-                    st[sp as usize] = acc;
-                    sp += 1;
-                    acc = slots[s as usize];
-                }
-                Op::Neg => acc = -acc,
-                Op::Not => acc = truth(acc == 0.0),
-                Op::Abs => acc = acc.abs(),
-                Op::Logit => acc = (acc / (1.0 - acc)).ln(),
-                Op::Logistic => acc = 1.0 / (1.0 + (-acc).exp()),
-                Op::Pop => {
-                    sp -= 1;
-                    acc = st[sp as usize];
-                }
-                Op::Clamp => {
-                    let (x, lo) = (st[(sp - 2) as usize], st[(sp - 1) as usize]);
-                    sp -= 2;
-                    acc = x.max(lo).min(acc);
-                }
-                Op::Jump(o) => pc += o as usize,
-                Op::JumpIfFalse(o) => {
-                    let c = acc;
-                    sp -= 1;
-                    acc = st[sp as usize];
-                    if c == 0.0 {
-                        pc += o as usize;
-                    }
-                }
-                Op::JumpIfFalseKeep(o) => {
-                    if acc == 0.0 {
-                        pc += o as usize;
-                    }
-                }
-                Op::JumpIfTrueKeep(o) => {
-                    if acc != 0.0 {
-                        pc += o as usize;
-                    }
-                }
-                binary => {
-                    sp -= 1;
-                    let (a, b) = (st[sp as usize], acc);
-                    acc = match binary {
-                        Op::Add => a + b,
-                        Op::Sub => a - b,
-                        Op::Mul => a * b,
-                        Op::Div => a / b,
-                        Op::Min => a.min(b),
-                        Op::Max => a.max(b),
-                        Op::Lt => truth(a < b),
-                        Op::Le => truth(a <= b),
-                        Op::Gt => truth(a > b),
-                        Op::Ge => truth(a >= b),
-                        Op::Eq => truth(a == b),
-                        Op::Ne => truth(a != b),
-                        _ => unreachable!("unary and jump ops are matched above"),
-                    };
-                }
-            }
-            pc += 1;
-        }
-        acc
+        super::exec::run(&self.exec, slots, stack)
     }
 }
 
@@ -375,7 +303,7 @@ fn truth(b: bool) -> f64 {
 
 /// Scratch operand stack, reused across evaluations (no allocation per call).
 #[derive(Clone)]
-pub struct Stack(Box<[f64; MAX_STACK]>);
+pub struct Stack(pub(super) Box<[f64; MAX_STACK]>);
 
 impl Default for Stack {
     fn default() -> Self {

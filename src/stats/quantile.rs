@@ -117,10 +117,13 @@ impl Quantiles {
         };
         sorted.sort_by(|a, b| a.0.total_cmp(&b.0));
         let mut seen = 0;
-        sorted.into_iter().find(|(_, c)| {
-            seen += c;
-            seen >= rank
-        }).map(|(v, _)| v)
+        sorted
+            .into_iter()
+            .find(|(_, c)| {
+                seen += c;
+                seen >= rank
+            })
+            .map(|(v, _)| v)
     }
 }
 

@@ -1,0 +1,431 @@
+//! The executed form of compiled code: the canonical [`Op`]s lowered once,
+//! with constants folded and an operand fused into the operation that uses
+//! it (`x * state.y` runs as one step), and the accumulator stack machine.
+
+use super::vm::{Op, Stack};
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Bin {
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Min,
+    Max,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    Eq,
+    Ne,
+}
+
+impl Bin {
+    fn of(op: Op) -> Option<Bin> {
+        Some(match op {
+            Op::Add => Bin::Add,
+            Op::Sub => Bin::Sub,
+            Op::Mul => Bin::Mul,
+            Op::Div => Bin::Div,
+            Op::Min => Bin::Min,
+            Op::Max => Bin::Max,
+            Op::Lt => Bin::Lt,
+            Op::Le => Bin::Le,
+            Op::Gt => Bin::Gt,
+            Op::Ge => Bin::Ge,
+            Op::Eq => Bin::Eq,
+            Op::Ne => Bin::Ne,
+            _ => return None,
+        })
+    }
+
+    #[inline(always)]
+    fn apply(self, a: f64, b: f64) -> f64 {
+        let truth = |t: bool| if t { 1.0 } else { 0.0 };
+        match self {
+            Bin::Add => a + b,
+            Bin::Sub => a - b,
+            Bin::Mul => a * b,
+            Bin::Div => a / b,
+            Bin::Min => a.min(b),
+            Bin::Max => a.max(b),
+            Bin::Lt => truth(a < b),
+            Bin::Le => truth(a <= b),
+            Bin::Gt => truth(a > b),
+            Bin::Ge => truth(a >= b),
+            Bin::Eq => truth(a == b),
+            Bin::Ne => truth(a != b),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Exec {
+    Const(f64),
+    Load(u32),
+    /// A unary op (`Neg`, `Not`, `Abs`, `Logit`, `Logistic`) on the top.
+    Unary(Op),
+    /// Pops `a`; the top becomes `a op top`.
+    Bin(Bin),
+    /// The top becomes `top op slots[s]`.
+    BinSlot(Bin, u32),
+    /// The top becomes `top op c`.
+    BinConst(Bin, f64),
+    Pop,
+    Clamp,
+    Jump(u32),
+    JumpIfFalse(u32),
+    JumpIfFalseKeep(u32),
+    JumpIfTrueKeep(u32),
+}
+
+fn unary(op: Op, x: f64) -> f64 {
+    match op {
+        Op::Neg => -x,
+        Op::Not => {
+            if x == 0.0 {
+                1.0
+            } else {
+                0.0
+            }
+        }
+        Op::Abs => x.abs(),
+        Op::Logit => (x / (1.0 - x)).ln(),
+        _ => 1.0 / (1.0 + (-x).exp()),
+    }
+}
+
+fn jump(op: Op) -> Option<u32> {
+    match op {
+        Op::Jump(o) | Op::JumpIfFalse(o) | Op::JumpIfFalseKeep(o) | Op::JumpIfTrueKeep(o) => Some(o),
+        _ => None,
+    }
+}
+
+/// Lowers canonical ops. An entry that a jump lands on is never folded
+/// into the entry before it, and a jump target is never fused onto the
+/// entry before it, so every jump still lands where it did.
+pub fn lower(ops: &[Op]) -> Box<[Exec]> {
+    let mut target = vec![false; ops.len() + 1];
+    for (i, &op) in ops.iter().enumerate() {
+        if let Some(o) = jump(op) {
+            target[i + 1 + o as usize] = true;
+        }
+    }
+    let mut out: Vec<Exec> = Vec::with_capacity(ops.len());
+    // Whether a jump lands on each entry of `out`.
+    let mut landing: Vec<bool> = Vec::with_capacity(ops.len());
+    // `new_at[i]`: index in `out` where old op `i` starts.
+    let mut new_at = vec![0usize; ops.len() + 1];
+    for (i, &op) in ops.iter().enumerate() {
+        new_at[i] = out.len();
+        let n = out.len();
+        // The op may merge into what precedes it only if no jump lands on it.
+        let last = if target[i] { None } else { out.last().copied() };
+        let merged = match (op, last) {
+            (op, Some(Exec::Const(b))) if Bin::of(op).is_some() => {
+                let bin = Bin::of(op).expect("checked"); // ok: checked in the guard
+                match (n >= 2).then(|| out[n - 2]) {
+                    Some(Exec::Const(a)) if !landing[n - 1] => Some((n - 2, Exec::Const(bin.apply(a, b)))),
+                    _ => Some((n - 1, Exec::BinConst(bin, b))),
+                }
+            }
+            (op, Some(Exec::Load(s))) if Bin::of(op).is_some() => {
+                Some((n - 1, Exec::BinSlot(Bin::of(op).expect("checked"), s))) // ok: checked in the guard
+            }
+            (Op::Neg | Op::Not | Op::Abs | Op::Logit | Op::Logistic, Some(Exec::Const(c))) => {
+                Some((n - 1, Exec::Const(unary(op, c))))
+            }
+            _ => None,
+        };
+        if let Some((k, exec)) = merged {
+            let lands = landing[k];
+            out.truncate(k);
+            landing.truncate(k);
+            out.push(exec);
+            landing.push(lands);
+            continue;
+        }
+        out.push(match op {
+            Op::Const(c) => Exec::Const(c),
+            Op::Load(s) => Exec::Load(s),
+            Op::Neg | Op::Not | Op::Abs | Op::Logit | Op::Logistic => Exec::Unary(op),
+            Op::Pop => Exec::Pop,
+            Op::Clamp => Exec::Clamp,
+            // Jumps keep their old offsets until patched below.
+            Op::Jump(o) => Exec::Jump(o),
+            Op::JumpIfFalse(o) => Exec::JumpIfFalse(o),
+            Op::JumpIfFalseKeep(o) => Exec::JumpIfFalseKeep(o),
+            Op::JumpIfTrueKeep(o) => Exec::JumpIfTrueKeep(o),
+            binary => Exec::Bin(Bin::of(binary).expect("every other op is binary")), // ok: Op is closed
+        });
+        landing.push(target[i]);
+    }
+    new_at[ops.len()] = out.len();
+    for (i, &op) in ops.iter().enumerate() {
+        if let Some(o) = jump(op) {
+            let at = new_at[i];
+            let offset = (new_at[i + 1 + o as usize] - at - 1) as u32;
+            match &mut out[at] {
+                Exec::Jump(x) | Exec::JumpIfFalse(x) | Exec::JumpIfFalseKeep(x) | Exec::JumpIfTrueKeep(x) => {
+                    *x = offset
+                }
+                _ => unreachable!("a jump is never merged"),
+            }
+        }
+    }
+    out.into_boxed_slice()
+}
+
+/// Runs lowered code. The top of the stack lives in `acc`; `st[..sp]` holds
+/// the rest (its first entry is a junk value pushed under the first
+/// operand). `sp` is a u8 indexing a 256-entry array, so no index is out of
+/// bounds; the compiler caps the depth below that.
+pub fn run(code: &[Exec], slots: &[f64], stack: &mut Stack) -> f64 {
+    let st = &mut stack.0;
+    let mut sp: u8 = 0;
+    let mut acc = 0.0f64;
+    let mut pc = 0usize;
+    while pc < code.len() {
+        match code[pc] {
+            Exec::Const(v) => {
+                st[sp as usize] = acc;
+                sp += 1;
+                acc = v;
+            }
+            Exec::Load(s) => {
+                st[sp as usize] = acc;
+                sp += 1;
+                acc = slots[s as usize];
+            }
+            Exec::Unary(op) => acc = unary(op, acc),
+            Exec::Bin(bin) => {
+                sp -= 1;
+                acc = bin.apply(st[sp as usize], acc);
+            }
+            Exec::BinSlot(bin, s) => acc = bin.apply(acc, slots[s as usize]),
+            Exec::BinConst(bin, c) => acc = bin.apply(acc, c),
+            Exec::Pop => {
+                sp -= 1;
+                acc = st[sp as usize];
+            }
+            Exec::Clamp => {
+                let (x, lo) = (st[(sp - 2) as usize], st[(sp - 1) as usize]);
+                sp -= 2;
+                acc = x.max(lo).min(acc);
+            }
+            Exec::Jump(o) => pc += o as usize,
+            Exec::JumpIfFalse(o) => {
+                let c = acc;
+                sp -= 1;
+                acc = st[sp as usize];
+                if c == 0.0 {
+                    pc += o as usize;
+                }
+            }
+            Exec::JumpIfFalseKeep(o) => {
+                if acc == 0.0 {
+                    pc += o as usize;
+                }
+            }
+            Exec::JumpIfTrueKeep(o) => {
+                if acc != 0.0 {
+                    pc += o as usize;
+                }
+            }
+        }
+        pc += 1;
+    }
+    acc
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::vm::{Op, Stack};
+    use super::super::{CompileError, Resolved, Scope, Type, compile_source};
+    use std::ops::Range;
+
+    /// `x` is slot 0 (a number), `flag` slot 1 (true/false).
+    struct Names;
+    impl Scope for Names {
+        fn resolve(&mut self, name: &str, span: Range<usize>) -> Result<Resolved, CompileError> {
+            match name {
+                "x" => Ok(Resolved::Slot(0, Type::Num)),
+                "flag" => Ok(Resolved::Slot(1, Type::Bool)),
+                _ => Err(CompileError::new(span, "unknown", "x or flag")),
+            }
+        }
+        fn date(&self, _: i32, _: u32) -> f64 {
+            0.0
+        }
+    }
+
+    /// The canonical ops, run naively: the reference the lowered form must match.
+    fn reference(ops: &[Op], slots: &[f64]) -> f64 {
+        let mut st: Vec<f64> = Vec::new();
+        let mut pc = 0;
+        let t = |b: bool| if b { 1.0 } else { 0.0 };
+        while pc < ops.len() {
+            match ops[pc] {
+                Op::Const(v) => st.push(v),
+                Op::Load(s) => st.push(slots[s as usize]),
+                Op::Pop => {
+                    st.pop();
+                }
+                Op::Jump(o) => pc += o as usize,
+                Op::JumpIfFalse(o) => {
+                    if st.pop().unwrap() == 0.0 {
+                        pc += o as usize;
+                    }
+                }
+                Op::JumpIfFalseKeep(o) => {
+                    if *st.last().unwrap() == 0.0 {
+                        pc += o as usize;
+                    }
+                }
+                Op::JumpIfTrueKeep(o) => {
+                    if *st.last().unwrap() != 0.0 {
+                        pc += o as usize;
+                    }
+                }
+                Op::Clamp => {
+                    let hi = st.pop().unwrap();
+                    let lo = st.pop().unwrap();
+                    let x = st.pop().unwrap();
+                    st.push(x.max(lo).min(hi));
+                }
+                op @ (Op::Neg | Op::Not | Op::Abs | Op::Logit | Op::Logistic) => {
+                    let x = st.pop().unwrap();
+                    st.push(super::unary(op, x));
+                }
+                op => {
+                    let b = st.pop().unwrap();
+                    let a = st.pop().unwrap();
+                    st.push(match op {
+                        Op::Add => a + b,
+                        Op::Sub => a - b,
+                        Op::Mul => a * b,
+                        Op::Div => a / b,
+                        Op::Min => a.min(b),
+                        Op::Max => a.max(b),
+                        Op::Lt => t(a < b),
+                        Op::Le => t(a <= b),
+                        Op::Gt => t(a > b),
+                        Op::Ge => t(a >= b),
+                        Op::Eq => t(a == b),
+                        _ => t(a != b),
+                    });
+                }
+            }
+            pc += 1;
+        }
+        assert_eq!(st.len(), 1);
+        st[0]
+    }
+
+    /// A small deterministic generator of well-typed random expressions.
+    struct Gen(u64);
+    impl Gen {
+        fn next(&mut self, n: u64) -> u64 {
+            self.0 = self
+                .0
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (self.0 >> 33) % n
+        }
+        fn num(&mut self, depth: u32) -> String {
+            match if depth == 0 { self.next(2) } else { self.next(7) } {
+                0 => "x".into(),
+                1 => format!("{}", self.next(5)),
+                2 => format!(
+                    "({} {} {})",
+                    self.num(depth - 1),
+                    ["+", "-", "*", "/"][self.next(4) as usize],
+                    self.num(depth - 1)
+                ),
+                3 => format!(
+                    "(if {} then {} else {})",
+                    self.boolean(depth - 1),
+                    self.num(depth - 1),
+                    self.num(depth - 1)
+                ),
+                4 => format!(
+                    "min({}, {}, {})",
+                    self.num(depth - 1),
+                    self.num(depth - 1),
+                    self.num(depth - 1)
+                ),
+                5 => format!(
+                    "clamp({}, {}, {})",
+                    self.num(depth - 1),
+                    self.num(depth - 1),
+                    self.num(depth - 1)
+                ),
+                _ => format!("-{}", self.num(depth - 1)),
+            }
+        }
+        fn boolean(&mut self, depth: u32) -> String {
+            match if depth == 0 { self.next(2) } else { self.next(6) } {
+                0 => "flag".into(),
+                1 => ["true", "false"][self.next(2) as usize].into(),
+                2 => format!(
+                    "({} {} {})",
+                    self.boolean(depth - 1),
+                    ["and", "or"][self.next(2) as usize],
+                    self.boolean(depth - 1)
+                ),
+                3 => format!("not {}", self.boolean(depth - 1)),
+                4 => format!(
+                    "({} {} {})",
+                    self.num(depth - 1),
+                    ["<", "<=", ">", ">=", "==", "!="][self.next(6) as usize],
+                    self.num(depth - 1)
+                ),
+                _ => format!(
+                    "(if {} then {} else {})",
+                    self.boolean(depth - 1),
+                    self.boolean(depth - 1),
+                    self.boolean(depth - 1)
+                ),
+            }
+        }
+    }
+
+    #[test]
+    fn lowered_code_matches_the_canonical_ops() {
+        let mut g = Gen(12345);
+        let mut stack = Stack::default();
+        for i in 0..500 {
+            let src = if i % 2 == 0 { g.num(4) } else { g.boolean(4) };
+            let (code, _) = compile_source(&src, None, &mut Names).unwrap();
+            for x in [-2.0, -0.5, 0.0, 1.0, 2.5, 4.0] {
+                for flag in [0.0, 1.0] {
+                    let slots = [x, flag];
+                    let want = reference(code.ops(), &slots);
+                    let got = code.run(&slots, &mut stack);
+                    assert!(
+                        want.to_bits() == got.to_bits() || (want.is_nan() && got.is_nan()),
+                        "{src} at x={x} flag={flag}: {got} vs {want}"
+                    );
+                    assert!(got.to_bits() == code.eval(&slots, &mut stack).to_bits() || got.is_nan());
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn constants_fold_and_operands_fuse() {
+        let (code, _) = compile_source("2 * 3 + x * x", None, &mut Names).unwrap();
+        use super::{Bin, Exec};
+        let lowered = super::lower(code.ops());
+        assert_eq!(
+            &lowered[..],
+            [
+                Exec::Const(6.0),
+                Exec::Load(0),
+                Exec::BinSlot(Bin::Mul, 0),
+                Exec::Bin(Bin::Add)
+            ]
+        );
+    }
+}
