@@ -24,6 +24,11 @@ pub struct Workspace {
     scratch: Vec<f64>,
     /// Per process: the months it may run in this branch.
     windows: Vec<(u32, u32)>,
+    /// Bumped whenever an effect writes the state.
+    version: u64,
+    /// Per steady process: the state version its condition was last
+    /// evaluated at, and the value it had.
+    conditions: Vec<(u64, bool)>,
 }
 
 impl Workspace {
@@ -54,6 +59,8 @@ impl Workspace {
             ),
             scratch: vec![0.0; widest],
             windows: program.processes.iter().map(|n| n.window).collect(),
+            version: 0,
+            conditions: vec![(u64::MAX, false); program.processes.len()],
         }
     }
 }
@@ -85,6 +92,8 @@ pub fn run_branch<T: Trace>(p: &Program, ws: &mut Workspace, branch: u64, trace:
             params.contains(&s).then(|| ws.slots[s as usize])
         });
     }
+    ws.version = 0;
+    ws.conditions.fill((u64::MAX, false));
     let mut next_event = 0;
     let n_events = p.events.len();
     for m in 0..months {
@@ -93,7 +102,8 @@ pub fn run_branch<T: Trace>(p: &Program, ws: &mut Workspace, branch: u64, trace:
         trace.month(month);
         while next_event < n_events && p.events[next_event].date == month {
             let node = &p.events[next_event];
-            step(p, ws, node, next_event, 0, branch, trace)?;
+            let holds = node.when.eval(&ws.slots, &mut ws.stack) != 0.0;
+            step(p, ws, node, holds, next_event, 0, branch, trace)?;
             next_event += 1;
         }
         for (k, node) in p.processes.iter().enumerate() {
@@ -101,7 +111,16 @@ pub fn run_branch<T: Trace>(p: &Program, ws: &mut Workspace, branch: u64, trace:
             let steps = ws.record.reached[i];
             let (first, last) = ws.windows[k];
             if (first..=last).contains(&(m as u32)) && steps < node.max_steps {
-                step(p, ws, node, i, steps, branch, trace)?;
+                // A steady condition keeps its value while the state does.
+                let holds = match ws.conditions[k] {
+                    (version, holds) if node.steady && version == ws.version => holds,
+                    _ => {
+                        let holds = node.when.eval(&ws.slots, &mut ws.stack) != 0.0;
+                        ws.conditions[k] = (ws.version, holds);
+                        holds
+                    }
+                };
+                step(p, ws, node, holds, i, steps, branch, trace)?;
             }
         }
         if let Some(stop) = &p.stop_when {
@@ -114,17 +133,20 @@ pub fn run_branch<T: Trace>(p: &Program, ws: &mut Workspace, branch: u64, trace:
     finish(p, ws, branch, trace)
 }
 
-/// Runs one step of a node: checks its condition, decides, applies effects.
+/// Runs one step of a node whose condition was found to be `holds`:
+/// decides, applies effects, records.
+#[allow(clippy::too_many_arguments)] // the hot loop's state, passed flat
 fn step<T: Trace>(
     p: &Program,
     ws: &mut Workspace,
     node: &Node,
+    holds: bool,
     index: usize,
     step: u32,
     branch: u64,
     trace: &mut T,
 ) -> Result<(), RunError> {
-    if node.when.eval(&ws.slots, &mut ws.stack) == 0.0 {
+    if !holds {
         trace.node(p, node, step, None, false);
         return Ok(());
     }
@@ -252,6 +274,7 @@ fn decide(ws: &mut Workspace, node: &Node, rule: &Rule, step: u32, branch: u64) 
 
 /// Applies effects together: all right sides are read before any is written.
 fn apply(ws: &mut Workspace, effects: &Effects) {
+    ws.version += u64::from(!effects.assigns.is_empty());
     match &effects.assigns[..] {
         [] => {}
         [(slot, code)] => ws.slots[*slot as usize] = code.eval(&ws.slots, &mut ws.stack),

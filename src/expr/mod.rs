@@ -94,16 +94,28 @@ mod tests {
     #[test]
     fn bounds_on_now_come_from_comparisons_with_constants() {
         let (code, _) = compile_source("flag and x >= 3 and x < 10", None, &mut TestScope).unwrap();
-        assert_eq!(code.bounds_on(0, |_| None), (3.0, 10.0));
+        assert_eq!(code.whole_bounds_on(0, |_| None), (3.0, 9.0));
+        let (code, _) = compile_source("flag and x > 2.5 and x <= 7.5", None, &mut TestScope).unwrap();
+        assert_eq!(code.whole_bounds_on(0, |_| None), (3.0, 7.0));
         let (code, _) = compile_source("flag or x >= 3", None, &mut TestScope).unwrap();
-        assert_eq!(code.bounds_on(0, |_| None), (f64::NEG_INFINITY, f64::INFINITY));
+        assert_eq!(code.whole_bounds_on(0, |_| None), (f64::NEG_INFINITY, f64::INFINITY));
+        assert!(!code.reads_only_as_bounds(0, |_| false));
         // A comparison with another slot narrows once that slot is known.
         let (code, _) = compile_source("x >= twice and flag", None, &mut TestScope).unwrap();
-        assert_eq!(code.bounds_on(0, |_| None), (f64::NEG_INFINITY, f64::INFINITY));
+        assert_eq!(code.whole_bounds_on(0, |_| None), (f64::NEG_INFINITY, f64::INFINITY));
         let (code, _) = compile_source("flag and x < y", None, &mut TestScope).unwrap();
         assert!(code.compares_with(0, |s| s == 2));
         assert!(!code.compares_with(0, |s| s == 1));
-        assert_eq!(code.bounds_on(0, |s| (s == 2).then_some(7.0)), (f64::NEG_INFINITY, 7.0));
+        assert_eq!(
+            code.whole_bounds_on(0, |s| (s == 2).then_some(7.0)),
+            (f64::NEG_INFINITY, 6.0)
+        );
+        assert!(code.reads_only_as_bounds(0, |s| s == 2));
+        assert!(!code.reads_only_as_bounds(0, |_| false));
+        let (code, _) = compile_source("flag and x != 3", None, &mut TestScope).unwrap();
+        assert!(!code.reads_only_as_bounds(0, |_| true));
+        let (code, _) = compile_source("flag and y > 1", None, &mut TestScope).unwrap();
+        assert!(code.reads_only_as_bounds(0, |_| false));
     }
 
     #[test]

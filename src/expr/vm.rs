@@ -221,7 +221,10 @@ impl Code {
     /// The range of `slot` (usually `now`) outside which this true/false code
     /// is certainly false, read from its top-level comparisons with constants
     /// and with the slots that `known` can tell the value of.
-    pub fn bounds_on(&self, slot: u32, known: impl Fn(u32) -> Option<f64>) -> (f64, f64) {
+    ///
+    /// For a slot that only takes whole values (like `now`), the result is
+    /// exact: inside the range every such comparison holds.
+    pub fn whole_bounds_on(&self, slot: u32, known: impl Fn(u32) -> Option<f64>) -> (f64, f64) {
         let (mut lo, mut hi) = (f64::NEG_INFINITY, f64::INFINITY);
         if let Fast::All(tests) = &self.fast {
             for t in tests.iter() {
@@ -233,9 +236,12 @@ impl Code {
                 if let Some(c) = c {
                     if s == slot {
                         match op {
-                            Op::Lt | Op::Le => hi = hi.min(c),
-                            Op::Gt | Op::Ge => lo = lo.max(c),
-                            Op::Eq => (lo, hi) = (lo.max(c), hi.min(c)),
+                            Op::Lt => hi = hi.min(c.ceil() - 1.0),
+                            Op::Le => hi = hi.min(c.floor()),
+                            Op::Gt => lo = lo.max(c.floor() + 1.0),
+                            Op::Ge => lo = lo.max(c.ceil()),
+                            Op::Eq if c.fract() == 0.0 => (lo, hi) = (lo.max(c), hi.min(c)),
+                            Op::Eq => (lo, hi) = (1.0, 0.0),
                             _ => {}
                         }
                     }
@@ -243,6 +249,26 @@ impl Code {
             }
         }
         (lo, hi)
+    }
+
+    /// Whether the value depends on `slot` only through comparisons with
+    /// constants and with slots that `is_fixed`: then, inside the range given
+    /// by [`Self::whole_bounds_on`], it does not depend on `slot` at all.
+    pub fn reads_only_as_bounds(&self, slot: u32, is_fixed: impl Fn(u32) -> bool) -> bool {
+        match &self.fast {
+            Fast::All(tests) => tests.iter().all(|t| match *t {
+                Test::Flag { slot: s, .. } => s != slot,
+                Test::Cmp { slot: s, op, rhs } => {
+                    let rhs_is_slot = matches!(rhs, Operand::Slot(r) if r == slot);
+                    let bound = match rhs {
+                        Operand::Const(_) => true,
+                        Operand::Slot(r) => is_fixed(r),
+                    };
+                    !rhs_is_slot && (s != slot || (bound && op != Op::Ne))
+                }
+            }),
+            _ => !self.ops.iter().any(|op| *op == Op::Load(slot)),
+        }
     }
 
     /// Whether some top-level comparison of `slot` is with a slot that

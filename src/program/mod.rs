@@ -127,6 +127,10 @@ pub struct Node {
     /// Whether the window narrows further once the branch's parameters are
     /// drawn (a comparison of `now` with a parameter).
     pub window_from_params: bool,
+    /// Processes: inside its window, the condition depends only on
+    /// parameters and state, so it keeps its value until an effect changes
+    /// the state.
+    pub steady: bool,
     pub rule: Option<Rule>,
     /// `do(node = value)`: the decision is forced.
     pub forced: Option<bool>,

@@ -33,9 +33,9 @@ fn mentions(e: &Expr, out: &mut Vec<(String, std::ops::Range<usize>)>) {
 
 /// The months in which a condition can hold (see [`Node::window`]).
 pub fn window(when: &Code, first: i32, months: usize, known: impl Fn(u32) -> Option<f64>) -> (u32, u32) {
-    let (lo, hi) = when.bounds_on(NOW_SLOT, known);
-    let first = f64::from(first).max(lo.ceil()).max(0.0);
-    let last = hi.floor().min(months as f64 - 1.0);
+    let (lo, hi) = when.whole_bounds_on(NOW_SLOT, known);
+    let first = f64::from(first).max(lo).max(0.0);
+    let last = hi.min(months as f64 - 1.0);
     if first > last {
         (1, 0)
     } else {
@@ -267,6 +267,7 @@ impl Builder<'_> {
         let param_slots = 1..=self.sc.params.len() as u32;
         let window_from_params =
             kind == NodeKind::Process && when.compares_with(NOW_SLOT, |s| param_slots.contains(&s));
+        let steady = kind == NodeKind::Process && when.reads_only_as_bounds(NOW_SLOT, |s| param_slots.contains(&s));
         if let Some(actor) = &ev.actor {
             self.known_actor(file, actor)?;
         }
@@ -302,6 +303,7 @@ impl Builder<'_> {
             max_steps: steps,
             window,
             window_from_params,
+            steady,
             rule,
             forced,
             lane,

@@ -102,3 +102,31 @@ proptest! {
         prop_assert_eq!(e.to_string(), sexp);
     }
 }
+
+/// The engine's shortcuts (process windows read from conditions, steady
+/// conditions kept while the state does not change, fused code) must not
+/// change a single count: compare with the same program stripped of them.
+#[test]
+fn shortcuts_change_no_result() {
+    for file in [
+        crate::common::root().join("scenarios/historical.toml"),
+        fixture("harbour.toml"),
+    ] {
+        let fast = program(&file, &[]);
+        let mut plain = fast.clone();
+        let months = plain.meta.months() as u32;
+        for n in plain.processes.iter_mut() {
+            n.window = (n.date.since(plain.meta.start) as u32, months - 1);
+            n.window_from_params = false;
+            n.steady = false;
+        }
+        let s = RunSettings {
+            seed: 11,
+            branches: 20000,
+            threads: 2,
+            batch_size: 1000,
+        };
+        let report = |p: &Program| serde_json::to_string(&Report::new(p, &s, &run(p, &s).unwrap().unwrap())).unwrap();
+        assert_eq!(report(&fast), report(&plain), "{}", file.display());
+    }
+}
