@@ -267,7 +267,7 @@ impl Code {
                     !rhs_is_slot && (s != slot || (bound && op != Op::Ne))
                 }
             }),
-            _ => !self.ops.iter().any(|op| *op == Op::Load(slot)),
+            _ => !self.ops.contains(&Op::Load(slot)),
         }
     }
 
