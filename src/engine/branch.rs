@@ -120,7 +120,9 @@ pub fn run_branch<T: Trace>(p: &Program, ws: &mut Workspace, branch: u64, trace:
                         holds
                     }
                 };
-                step(p, ws, node, holds, i, steps, branch, trace)?;
+                if holds {
+                    step(p, ws, node, true, i, steps, branch, trace)?;
+                }
             }
         }
         if let Some(stop) = &p.stop_when {
