@@ -77,6 +77,35 @@ pub enum Exec {
     JumpIfFalse(u32),
     JumpIfFalseKeep(u32),
     JumpIfTrueKeep(u32),
+    /// `if top then a else b` with plain operands: the top becomes one of them.
+    Select(Operand, Operand),
+    /// Skip forward if `slots[s]` is false (a `Load` and a `JumpIfFalse`).
+    JumpUnlessSlot(u32, u32),
+}
+
+/// A plain operand of a fused operation.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Operand {
+    Const(f64),
+    Slot(u32),
+}
+
+impl Operand {
+    fn of(op: Op) -> Option<Operand> {
+        match op {
+            Op::Const(c) => Some(Operand::Const(c)),
+            Op::Load(s) => Some(Operand::Slot(s)),
+            _ => None,
+        }
+    }
+
+    #[inline(always)]
+    fn value(self, slots: &[f64]) -> f64 {
+        match self {
+            Operand::Const(c) => c,
+            Operand::Slot(s) => slots[s as usize],
+        }
+    }
 }
 
 fn unary(op: Op, x: f64) -> f64 {
@@ -102,26 +131,53 @@ fn jump(op: Op) -> Option<u32> {
     }
 }
 
-/// Lowers canonical ops. An entry that a jump lands on is never folded
-/// into the entry before it, and a jump target is never fused onto the
-/// entry before it, so every jump still lands where it did.
+/// Lowers canonical ops. Nothing is merged across a point where a jump
+/// lands, so every jump still lands where it did.
 pub fn lower(ops: &[Op]) -> Box<[Exec]> {
-    let mut target = vec![false; ops.len() + 1];
+    let mut landings = vec![0u32; ops.len() + 1];
     for (i, &op) in ops.iter().enumerate() {
         if let Some(o) = jump(op) {
-            target[i + 1 + o as usize] = true;
+            landings[i + 1 + o as usize] += 1;
         }
     }
+    let target = |i: usize| landings[i] > 0;
     let mut out: Vec<Exec> = Vec::with_capacity(ops.len());
     // Whether a jump lands on each entry of `out`.
     let mut landing: Vec<bool> = Vec::with_capacity(ops.len());
     // `new_at[i]`: index in `out` where old op `i` starts.
     let mut new_at = vec![0usize; ops.len() + 1];
-    for (i, &op) in ops.iter().enumerate() {
+    // Jumps to patch: (index in `out`, old index of the target).
+    let mut patches: Vec<(usize, usize)> = Vec::new();
+    let mut i = 0;
+    while i < ops.len() {
         new_at[i] = out.len();
         let n = out.len();
+        // `if c then a else b` with plain a and b: JumpIfFalse(2) a Jump(1) b.
+        if let [Op::JumpIfFalse(2), a, Op::Jump(1), b, ..] = ops[i..] {
+            if let (Some(a), Some(b)) = (Operand::of(a), Operand::of(b)) {
+                if !target(i + 1) && !target(i + 2) && landings[i + 3] == 1 {
+                    out.push(Exec::Select(a, b));
+                    landing.push(target(i));
+                    (new_at[i + 1], new_at[i + 2], new_at[i + 3]) = (n, n, n);
+                    i += 4;
+                    continue;
+                }
+            }
+        }
+        // `Load s; JumpIfFalse(o)`.
+        if let [Op::Load(s), Op::JumpIfFalse(o), ..] = ops[i..] {
+            if !target(i + 1) {
+                patches.push((n, i + 2 + o as usize));
+                out.push(Exec::JumpUnlessSlot(s, o));
+                landing.push(target(i));
+                new_at[i + 1] = n;
+                i += 2;
+                continue;
+            }
+        }
+        let op = ops[i];
         // The op may merge into what precedes it only if no jump lands on it.
-        let last = if target[i] { None } else { out.last().copied() };
+        let last = if target(i) { None } else { out.last().copied() };
         let merged = match (op, last) {
             (op, Some(Exec::Const(b))) if Bin::of(op).is_some() => {
                 let bin = Bin::of(op).expect("checked"); // ok: checked in the guard
@@ -144,7 +200,11 @@ pub fn lower(ops: &[Op]) -> Box<[Exec]> {
             landing.truncate(k);
             out.push(exec);
             landing.push(lands);
+            i += 1;
             continue;
+        }
+        if let Some(o) = jump(op) {
+            patches.push((n, i + 1 + o as usize));
         }
         out.push(match op {
             Op::Const(c) => Exec::Const(c),
@@ -152,26 +212,22 @@ pub fn lower(ops: &[Op]) -> Box<[Exec]> {
             Op::Neg | Op::Not | Op::Abs | Op::Logit | Op::Logistic => Exec::Unary(op),
             Op::Pop => Exec::Pop,
             Op::Clamp => Exec::Clamp,
-            // Jumps keep their old offsets until patched below.
             Op::Jump(o) => Exec::Jump(o),
             Op::JumpIfFalse(o) => Exec::JumpIfFalse(o),
             Op::JumpIfFalseKeep(o) => Exec::JumpIfFalseKeep(o),
             Op::JumpIfTrueKeep(o) => Exec::JumpIfTrueKeep(o),
             binary => Exec::Bin(Bin::of(binary).expect("every other op is binary")), // ok: Op is closed
         });
-        landing.push(target[i]);
+        landing.push(target(i));
+        i += 1;
     }
     new_at[ops.len()] = out.len();
-    for (i, &op) in ops.iter().enumerate() {
-        if let Some(o) = jump(op) {
-            let at = new_at[i];
-            let offset = (new_at[i + 1 + o as usize] - at - 1) as u32;
-            match &mut out[at] {
-                Exec::Jump(x) | Exec::JumpIfFalse(x) | Exec::JumpIfFalseKeep(x) | Exec::JumpIfTrueKeep(x) => {
-                    *x = offset
-                }
-                _ => unreachable!("a jump is never merged"),
-            }
+    for (at, old_target) in patches {
+        let offset = (new_at[old_target] - at - 1) as u32;
+        match &mut out[at] {
+            Exec::Jump(x) | Exec::JumpIfFalse(x) | Exec::JumpIfFalseKeep(x) | Exec::JumpIfTrueKeep(x) => *x = offset,
+            Exec::JumpUnlessSlot(_, x) => *x = offset,
+            _ => unreachable!("a jump is never merged"),
         }
     }
     out.into_boxed_slice()
@@ -230,6 +286,12 @@ pub fn run(code: &[Exec], slots: &[f64], stack: &mut Stack) -> f64 {
             }
             Exec::JumpIfTrueKeep(o) => {
                 if acc != 0.0 {
+                    pc += o as usize;
+                }
+            }
+            Exec::Select(a, b) => acc = if acc != 0.0 { a.value(slots) } else { b.value(slots) },
+            Exec::JumpUnlessSlot(s, o) => {
+                if slots[s as usize] == 0.0 {
                     pc += o as usize;
                 }
             }
@@ -395,7 +457,7 @@ mod tests {
     fn lowered_code_matches_the_canonical_ops() {
         let mut g = Gen(12345);
         let mut stack = Stack::default();
-        for i in 0..500 {
+        for i in 0..2000 {
             let src = if i % 2 == 0 { g.num(4) } else { g.boolean(4) };
             let (code, _) = compile_source(&src, None, &mut Names).unwrap();
             for x in [-2.0, -0.5, 0.0, 1.0, 2.5, 4.0] {
@@ -416,7 +478,7 @@ mod tests {
     #[test]
     fn constants_fold_and_operands_fuse() {
         let (code, _) = compile_source("2 * 3 + x * x", None, &mut Names).unwrap();
-        use super::{Bin, Exec};
+        use super::{Bin, Exec, Operand};
         let lowered = super::lower(code.ops());
         assert_eq!(
             &lowered[..],
