@@ -489,5 +489,14 @@ mod tests {
                 Exec::Bin(Bin::Add)
             ]
         );
+        let (code, _) = compile_source("x * (if flag then 2 else x)", None, &mut Names).unwrap();
+        let lowered = super::lower(code.ops());
+        let select = Exec::Select(Operand::Const(2.0), Operand::Slot(0));
+        assert_eq!(
+            &lowered[..],
+            [Exec::Load(0), Exec::Load(1), select, Exec::Bin(Bin::Mul)]
+        );
+        let (code, _) = compile_source("if flag then x + 1 else 0", None, &mut Names).unwrap();
+        assert!(matches!(super::lower(code.ops())[0], Exec::JumpUnlessSlot(1, _)));
     }
 }
