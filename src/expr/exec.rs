@@ -164,9 +164,11 @@ pub fn lower(ops: &[Op]) -> Box<[Exec]> {
                 }
             }
         }
-        // `Load s; JumpIfFalse(o)`.
+        // `Load s; JumpIfFalse(o)`, unless that jump starts a select.
         if let [Op::Load(s), Op::JumpIfFalse(o), ..] = ops[i..] {
-            if !target(i + 1) {
+            let select = matches!(ops[i + 1..], [Op::JumpIfFalse(2), a, Op::Jump(1), b, ..]
+                if Operand::of(a).is_some() && Operand::of(b).is_some());
+            if !target(i + 1) && !select {
                 patches.push((n, i + 2 + o as usize));
                 out.push(Exec::JumpUnlessSlot(s, o));
                 landing.push(target(i));
