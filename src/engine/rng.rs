@@ -53,12 +53,27 @@ pub fn to_unit(x: u64) -> f64 {
 
 /// How many branches a lane reads through before it seeks instead.
 const MAX_SKIP: u64 = 16;
+/// Values a lane keeps at hand: one cache line with its start.
+const WINDOW: u64 = 7;
+/// A start no branch index reaches, so an empty window never matches.
+const EMPTY: u64 = 1 << 62;
 
-/// One generator per lane, each remembering the next branch it is at.
+/// The next `WINDOW` values of one lane, for branches `start..start + WINDOW`.
+#[derive(Clone)]
+#[repr(align(64))]
+struct Window {
+    start: u64,
+    values: [u64; WINDOW as usize],
+}
+
+/// One generator per lane, and a small window of its coming values: the
+/// hot loop touches one cache line per draw, and a lane skipped for a few
+/// branches costs nothing.
 #[derive(Clone)]
 pub struct Lanes {
-    rngs: Vec<ChaCha8Rng>,
-    next: Vec<u64>,
+    windows: Vec<Window>,
+    /// Each lane's generator and the branch it is positioned at.
+    rngs: Vec<(ChaCha8Rng, u64)>,
     draws: u64,
 }
 
@@ -70,12 +85,19 @@ impl Lanes {
             .map(|&s| {
                 let mut rng = ChaCha8Rng::from_seed(key);
                 rng.set_stream(s);
-                rng
+                (rng, 0)
             })
             .collect();
+        let windows = vec![
+            Window {
+                start: EMPTY,
+                values: [0; WINDOW as usize]
+            };
+            streams.len()
+        ];
         Lanes {
+            windows,
             rngs,
-            next: vec![u64::MAX; streams.len()],
             draws: 0,
         }
     }
@@ -88,20 +110,35 @@ impl Lanes {
     /// The uniform of `lane` in `branch`.
     #[inline]
     pub fn uniform(&mut self, lane: usize, branch: u64) -> f64 {
-        let next = self.next[lane];
-        let rng = &mut self.rngs[lane];
-        if next != branch {
-            if branch > next && branch - next <= MAX_SKIP {
-                for _ in next..branch {
+        self.draws += 1;
+        let w = &self.windows[lane];
+        let offset = branch.wrapping_sub(w.start);
+        if offset < WINDOW {
+            return to_unit(w.values[offset as usize]);
+        }
+        self.refill(lane, branch)
+    }
+
+    /// Reads the lane's values for `branch..branch + WINDOW`.
+    #[inline(never)]
+    fn refill(&mut self, lane: usize, branch: u64) -> f64 {
+        let (rng, next) = &mut self.rngs[lane];
+        if *next != branch {
+            if branch > *next && branch - *next <= MAX_SKIP {
+                for _ in *next..branch {
                     rng.next_u64();
                 }
             } else {
                 rng.set_word_pos(u128::from(branch) * 2);
             }
         }
-        self.next[lane] = branch + 1;
-        self.draws += 1;
-        to_unit(rng.next_u64())
+        let w = &mut self.windows[lane];
+        for v in w.values.iter_mut() {
+            *v = rng.next_u64();
+        }
+        w.start = branch;
+        *next = branch + WINDOW;
+        to_unit(w.values[0])
     }
 }
 
