@@ -304,7 +304,7 @@ impl Code {
     }
 
     /// Runs the code against `slots` using `stack` as scratch space.
-    #[inline]
+    #[inline(always)]
     pub fn eval(&self, slots: &[f64], stack: &mut Stack) -> f64 {
         match &self.fast {
             Fast::No => {}
