@@ -84,7 +84,12 @@ fn draws_per_branch(p: &Program, branches: u64) -> f64 {
 /// Time of a paired run of `cf` with its base, against a single run of `cf`
 /// and against the two single runs together.
 fn paired_cost(base: &Program, cf: &Program, branches: u64) -> (f64, f64) {
-    let settings = RunSettings { seed: cf.meta.seed, branches, threads: 2, batch_size: 4096 };
+    let settings = RunSettings {
+        seed: cf.meta.seed,
+        branches,
+        threads: 2,
+        batch_size: 4096,
+    };
     let best = |f: &dyn Fn()| {
         (0..3)
             .map(|_| {
@@ -106,8 +111,17 @@ fn main() {
     // Each scenario with counterfactuals to time against it: one that costs
     // about as much per branch, and one that ends most branches early.
     let pairs = [
-        ("scenarios/historical.toml", ["scenarios/pow_compromise.toml", "scenarios/no_us_intervention.toml"]),
-        ("tests/fixtures/harbour.toml", ["tests/fixtures/harbour_no_mediator.toml", "tests/fixtures/harbour_no_mediator.toml"]),
+        (
+            "scenarios/historical.toml",
+            ["scenarios/pow_compromise.toml", "scenarios/no_us_intervention.toml"],
+        ),
+        (
+            "tests/fixtures/harbour.toml",
+            [
+                "tests/fixtures/harbour_no_mediator.toml",
+                "tests/fixtures/harbour_no_mediator.toml",
+            ],
+        ),
     ];
     for (file, counterfactuals) in pairs {
         if !filter.is_empty() && !filter.iter().any(|f| file.contains(f.as_str())) {

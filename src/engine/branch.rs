@@ -29,6 +29,9 @@ pub struct Workspace {
     /// Per steady process: the state version its condition was last
     /// evaluated at, and the value it had.
     conditions: Vec<(u64, bool)>,
+    /// Per node: the state version, `now` segment and value of its chance
+    /// rule's probability when last computed.
+    chances: Vec<(u64, u32, f64)>,
 }
 
 impl Workspace {
@@ -61,6 +64,7 @@ impl Workspace {
             windows: program.processes.iter().map(|n| n.window).collect(),
             version: 0,
             conditions: vec![(u64::MAX, false); program.processes.len()],
+            chances: vec![(u64::MAX, 0, 0.0); nodes],
         }
     }
 }
@@ -94,6 +98,7 @@ pub fn run_branch<T: Trace>(p: &Program, ws: &mut Workspace, branch: u64, trace:
     }
     ws.version = 0;
     ws.conditions.fill((u64::MAX, false));
+    ws.chances.fill((u64::MAX, 0, 0.0));
     let mut next_event = 0;
     let n_events = p.events.len();
     for m in 0..months {
@@ -155,7 +160,7 @@ fn step<T: Trace>(
     ws.record.reached[index] += 1;
     let decision = match (node.forced, &node.rule) {
         (Some(yes), _) => Some(Decision { yes, why: Why::Forced }),
-        (None, Some(rule)) => Some(decide(ws, node, rule, step, branch)?),
+        (None, Some(rule)) => Some(decide(ws, node, index, rule, step, branch)?),
         (None, None) => None,
     };
     let fired = decision.as_ref().is_none_or(|d| d.yes);
@@ -172,7 +177,14 @@ fn step<T: Trace>(
     Ok(())
 }
 
-fn decide(ws: &mut Workspace, node: &Node, rule: &Rule, step: u32, branch: u64) -> Result<Decision, RunError> {
+fn decide(
+    ws: &mut Workspace,
+    node: &Node,
+    index: usize,
+    rule: &Rule,
+    step: u32,
+    branch: u64,
+) -> Result<Decision, RunError> {
     let (slots, stack) = (&ws.slots, &mut ws.stack);
     let probability = |v: f64, what: &str| -> Result<f64, RunError> {
         if (0.0..=1.0).contains(&v) {
@@ -190,7 +202,24 @@ fn decide(ws: &mut Workspace, node: &Node, rule: &Rule, step: u32, branch: u64) 
     };
     Ok(match rule {
         Rule::Chance { p } => {
-            let p = probability(p.eval(slots, stack), "probability")?;
+            // A probability that depends on time only through comparisons
+            // with dates is recomputed only when a date is crossed or the
+            // state changes.
+            let p = match &node.chance_breaks {
+                Some(breaks) => {
+                    let segment = breaks.partition_point(|&b| f64::from(b) <= slots[NOW_SLOT as usize]) as u32;
+                    let cached = &mut ws.chances[index];
+                    if cached.0 == ws.version && cached.1 == segment {
+                        cached.2
+                    } else {
+                        let v = p.eval(slots, stack);
+                        *cached = (ws.version, segment, v);
+                        v
+                    }
+                }
+                None => p.eval(slots, stack),
+            };
+            let p = probability(p, "probability")?;
             // A certain outcome needs no draw: lanes are independent, so
             // skipping one changes no other value. `u` is then NaN.
             let (yes, u) = match p {

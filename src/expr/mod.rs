@@ -119,6 +119,17 @@ mod tests {
     }
 
     #[test]
+    fn breaks_are_where_comparisons_with_the_clock_can_change() {
+        let (code, _) =
+            compile_source("if x < 3 then 1 else (if 7.5 <= x then y else 2)", None, &mut TestScope).unwrap();
+        assert_eq!(code.breaks_on(0).as_deref(), Some(&[3, 4, 8][..]));
+        let (code, _) = compile_source("y * 2", None, &mut TestScope).unwrap();
+        assert_eq!(code.breaks_on(0).as_deref(), Some(&[][..]));
+        let (code, _) = compile_source("x * 2", None, &mut TestScope).unwrap();
+        assert_eq!(code.breaks_on(0), None);
+    }
+
+    #[test]
     fn short_circuit_leaves_one_value() {
         // Nested short-circuits inside arithmetic keep the stack balanced.
         assert_eq!(

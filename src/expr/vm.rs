@@ -251,6 +251,35 @@ impl Code {
         (lo, hi)
     }
 
+    /// Where the value can change as `slot` (a clock of whole numbers, like
+    /// `now`) advances, if the code reads `slot` only in comparisons with
+    /// constants: between two consecutive breaks every such comparison keeps
+    /// its truth value, so with the other slots unchanged the value is the
+    /// same. `None` when `slot` is read in any other way.
+    pub fn breaks_on(&self, slot: u32) -> Option<Box<[u32]>> {
+        let ops = &self.ops;
+        let mut breaks = Vec::new();
+        for (i, op) in ops.iter().enumerate() {
+            if *op != Op::Load(slot) {
+                continue;
+            }
+            let c = match (i.checked_sub(1).map(|j| ops[j]), ops.get(i + 1), ops.get(i + 2)) {
+                (_, Some(Op::Const(c)), Some(&cmp)) if is_cmp(cmp) => *c,
+                (Some(Op::Const(c)), Some(&cmp), _) if is_cmp(cmp) => c,
+                _ => return None,
+            };
+            // `<`, `>=` change at ceil(c); `<=`, `>` at floor(c) + 1; `==` at both.
+            for b in [c.ceil(), c.floor() + 1.0] {
+                if (0.0..f64::from(u32::MAX)).contains(&b) {
+                    breaks.push(b as u32);
+                }
+            }
+        }
+        breaks.sort_unstable();
+        breaks.dedup();
+        Some(breaks.into_boxed_slice())
+    }
+
     /// Whether the value depends on `slot` only through comparisons with
     /// constants and with slots that `is_fixed`: then, inside the range given
     /// by [`Self::whole_bounds_on`], it does not depend on `slot` at all.

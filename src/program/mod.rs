@@ -131,6 +131,9 @@ pub struct Node {
     /// parameters and state, so it keeps its value until an effect changes
     /// the state.
     pub steady: bool,
+    /// Processes with a chance rule: where its probability can change with
+    /// `now` (see `Code::breaks_on`), if it depends on time only that way.
+    pub chance_breaks: Option<Box<[u32]>>,
     pub rule: Option<Rule>,
     /// `do(node = value)`: the decision is forced.
     pub forced: Option<bool>,

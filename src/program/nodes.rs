@@ -284,6 +284,10 @@ impl Builder<'_> {
                 "a `rule`, or move these into `then`",
             ));
         }
+        let chance_breaks = match (&rule, kind) {
+            (Some(Rule::Chance { p }), NodeKind::Process) => p.breaks_on(NOW_SLOT),
+            _ => None,
+        };
         let lane = match &rule {
             Some(r) if r.draws() && forced.is_none() => {
                 Some(self.lanes(&format!("{what}/{id}"), steps, at(ev.id.span()))?)
@@ -304,6 +308,7 @@ impl Builder<'_> {
             window,
             window_from_params,
             steady,
+            chance_breaks,
             rule,
             forced,
             lane,

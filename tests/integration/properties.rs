@@ -119,6 +119,7 @@ fn shortcuts_change_no_result() {
             n.window = (n.date.since(plain.meta.start) as u32, months - 1);
             n.window_from_params = false;
             n.steady = false;
+            n.chance_breaks = None;
         }
         let s = RunSettings {
             seed: 11,
