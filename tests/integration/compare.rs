@@ -231,3 +231,32 @@ fn sensitivity_ranks_parameters_by_swing() {
     let talk = rows.iter().find(|r| r["parameter"] == "talk_success").unwrap();
     assert_eq!(talk["basis"], "stated range");
 }
+
+#[test]
+fn comparison_and_sweep_tables_fit_80_columns() {
+    let cf = fixture("harbour_no_mediator.toml");
+    let base = fixture("harbour.toml");
+    let runs = [
+        vec![cf.to_str().unwrap(), "-n", "2000"],
+        vec![
+            "sweep",
+            base.to_str().unwrap(),
+            "--vary",
+            "north.risk_limit=0.3:0.6:4",
+            "--vary",
+            "talk_success=0.1,0.2",
+            "-n",
+            "500",
+        ],
+        vec!["sensitivity", base.to_str().unwrap(), "-n", "500"],
+    ];
+    for args in runs {
+        let out = sim(&args);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let text = stdout(&out);
+        assert!(text.lines().count() > 5);
+        for line in text.lines() {
+            assert!(line.chars().count() <= 80, "{args:?}: too wide: {line:?}");
+        }
+    }
+}

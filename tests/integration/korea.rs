@@ -283,3 +283,16 @@ fn raising_stalins_threshold_never_lowers_the_chance_of_invasion() {
     assert!(invasion.windows(2).all(|w| w[1] >= w[0]), "{invasion:?}");
     assert!(invasion[6] > invasion[0], "{invasion:?}");
 }
+
+#[test]
+fn the_classroom_command_fits_a_projector() {
+    let out = sim([file("no_us_intervention").as_str(), "--branches", "20000"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = crate::common::stdout(&out);
+    assert!(text.contains("What if Truman had not sent US forces"));
+    assert!(text.contains("do(truman_commits = false)"));
+    assert!(text.contains("armistice_divided → dprk_unifies"));
+    for line in text.lines() {
+        assert!(line.chars().count() <= 80, "too wide: {line:?}");
+    }
+}

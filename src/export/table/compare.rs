@@ -1,20 +1,41 @@
 //! The table of a scenario shown against its base: changes, paired
 //! differences, the flip table and where histories first diverge.
 
-use super::{fit, number, pct, wrap};
+use super::{fit, pct, wrap};
 use crate::compare::{Comparison, DiffProportion};
 use crate::report::Report;
 use std::fmt::Write;
 
-/// A difference in percentage points, signed.
+/// A difference in percentage points, signed (no sign when it rounds to 0).
 fn pts(d: Option<f64>) -> String {
-    d.map_or("-".into(), |d| format!("{:+.1}", d * 100.0))
+    match d.map(|d| (d * 1000.0).round() / 10.0) {
+        None => "-".into(),
+        Some(v) if v == 0.0 => "0.0".into(),
+        Some(v) => format!("{v:+.1}"),
+    }
+}
+
+/// A number in at most 6 characters (4 significant digits below 1000).
+fn short(x: Option<f64>) -> String {
+    match x {
+        None => "-".into(),
+        Some(v) if v == 0.0 => "0".into(),
+        Some(v) if v.abs() >= 1000.0 => format!("{v:.0}"),
+        Some(v) if v.abs() >= 100.0 => format!("{v:.1}"),
+        Some(v) if v.abs() >= 10.0 => format!("{v:.2}"),
+        Some(v) => format!("{v:.3}"),
+    }
+}
+
+/// Label 40, base 7, this 7, change 7, interval 17: 80 columns.
+fn row(out: &mut String, label: &str, base: &str, this: &str, change: &str, interval: &str) {
+    let _ = writeln!(out, "  {}{base:>7}{this:>7}{change:>7}{interval:>17}", fit(label, 40));
 }
 
 fn diffs(out: &mut String, title: &str, rows: &[DiffProportion]) {
     let _ = writeln!(
         out,
-        "{:<34}{:>8}{:>8}{:>9}  {:>17}",
+        "{:<42}{:>7}{:>7}{:>7}{:>17}",
         title, "base", "this", "change", "95% interval"
     );
     for d in rows {
@@ -22,34 +43,35 @@ fn diffs(out: &mut String, title: &str, rows: &[DiffProportion]) {
             format!("{} to {}", pts(Some(lo)), pts(Some(hi)))
         });
         let base = d.p_base.map_or("-".into(), pct);
-        let _ = writeln!(
-            out,
-            "  {}{:>8}{:>8}{:>9}  {:>17}",
-            fit(&d.label, 32),
-            base,
-            pct(d.p),
-            pts(d.diff),
-            interval
-        );
+        row(out, &d.label, &base, &pct(d.p), &pts(d.diff), &interval);
     }
     out.push('\n');
 }
 
 pub fn render(out: &mut String, r: &Report, c: &Comparison) {
     let pairing = &c.pairing;
-    let _ = writeln!(
-        out,
-        "Paired on the same {} branches: {} of this scenario's {} random nodes share their noise with the base.",
+    let text = format!(
+        "Paired: both ran the same {} branches, and {} of this scenario's {} random nodes share their noise with the base. Changes are in percentage points; their intervals use the pairing (Newcombe).",
         r.branches, pairing.shared_random_nodes, pairing.random_nodes
     );
-    let _ = writeln!(
-        out,
-        "Changes are in percentage points; intervals use the pairing (Newcombe).\n"
-    );
-    for w in &c.warnings {
-        out.push_str(&wrap(&format!("warning: {w}"), 78, ""));
-    }
+    out.push_str(&wrap(&text, 78, ""));
+    out.push('\n');
     if !c.warnings.is_empty() {
+        let _ = writeln!(
+            out,
+            "WARNINGS ({}): what the change cut off or opened up",
+            c.warnings.len()
+        );
+        for w in c.warnings.iter().take(6) {
+            out.push_str(&wrap(w, 76, "  "));
+        }
+        if c.warnings.len() > 6 {
+            let _ = writeln!(
+                out,
+                "  … and {} more (--format json lists them all)",
+                c.warnings.len() - 6
+            );
+        }
         out.push('\n');
     }
     diffs(out, "RESULT", &c.outcomes);
@@ -59,21 +81,20 @@ pub fn render(out: &mut String, r: &Report, c: &Comparison) {
     if !c.metrics.is_empty() {
         let _ = writeln!(
             out,
-            "{:<34}{:>8}{:>8}{:>9}  {:>17}",
+            "{:<42}{:>7}{:>7}{:>7}{:>17}",
             "METRICS (mean)", "base", "this", "change", "95% interval"
         );
         for m in &c.metrics {
             let interval = m.diff_ci95.map_or("-".to_string(), |[lo, hi]| {
-                format!("{} to {}", number(Some(lo)), number(Some(hi)))
+                format!("{} to {}", short(Some(lo)), short(Some(hi)))
             });
-            let _ = writeln!(
+            row(
                 out,
-                "  {}{:>8}{:>8}{:>9}  {:>17}",
-                fit(&m.label, 32),
-                number(m.mean_base),
-                number(m.mean),
-                number(m.diff),
-                interval
+                &m.label,
+                &short(m.mean_base),
+                &short(m.mean),
+                &short(m.diff),
+                &interval,
             );
         }
         let _ = writeln!(

@@ -10,14 +10,15 @@ pub fn sweep(s: &SweepReport) -> String {
         s.scenario.title, s.seed, s.branches
     );
     let Some(first) = s.points.first() else { return out };
-    let pwidth = (60 / s.vary.len()).min(24);
     let owidth = 9;
+    let room = 80usize.saturating_sub(first.outcomes.len() * owidth);
+    let pwidth = (room / s.vary.len()).saturating_sub(1).clamp(8, 24);
     for v in &s.vary {
         out += &format!("{:>pwidth$}", fit(&short(v, pwidth - 1), pwidth - 1));
         out.push(' ');
     }
-    for o in &first.outcomes {
-        out += &format!("{:>owidth$}", short(&o.id, owidth - 1));
+    for i in 0..first.outcomes.len() {
+        out += &format!("{:>owidth$}", format!("({})", i + 1));
     }
     out.push('\n');
     for point in &s.points {
@@ -34,9 +35,13 @@ pub fn sweep(s: &SweepReport) -> String {
         }
         out.push('\n');
     }
-    out += "\nColumns:\n";
-    for o in &first.outcomes {
-        let _ = writeln!(out, "  {} = {}", short(&o.id, owidth - 1), o.label);
+    out += "\nColumns: the probability of each result\n";
+    for (i, o) in first.outcomes.iter().enumerate() {
+        let _ = writeln!(
+            out,
+            "{}",
+            fit(&format!("  ({}) {}: {}", i + 1, o.id, o.label), 79).trim_end()
+        );
     }
     out += "(intervals for every point: --format json or csv)\n";
     out
@@ -53,31 +58,34 @@ fn short(s: &str, width: usize) -> String {
 }
 
 pub fn sensitivity(s: &SensitivityReport) -> String {
-    let mut out = format!(
-        "{}\nsensitivity of {} ({}): {} at the scenario's own values\nseed {} · {} branches per run, the same branches in every run\n\n",
-        s.scenario.title,
+    let mut out = format!("{}\n", s.scenario.title);
+    let what = format!(
+        "Sensitivity of {} ({}): {} at the scenario's own values.",
         s.label,
         s.outcome,
-        pct(s.p),
-        s.seed,
-        s.branches
+        pct(s.p)
+    );
+    out += &super::wrap(&what, 78, "");
+    out += &format!(
+        "seed {} · {} branches per run, the same branches in every run\n\n",
+        s.seed, s.branches
     );
     let _ = writeln!(
         out,
-        "{:<32}{:>9}{:>9}{:>9}{:>9}  swing",
-        "PARAMETER (pinned low / high)", "low", "high", "p low", "p high"
+        "{:<28}{:>9}{:>9}{:>9}{:>9}  swing",
+        "PARAMETER (pinned low/high)", "low", "high", "p low", "p high"
     );
     let widest = s.parameters.iter().map(|w| w.swing).fold(0.0, f64::max);
     for w in &s.parameters {
         let bar = if widest > 0.0 {
-            "#".repeat(((w.swing / widest) * 10.0).round() as usize)
+            "#".repeat(((w.swing / widest) * 8.0).round() as usize)
         } else {
             String::new()
         };
         let _ = writeln!(
             out,
             "{}{:>9.3}{:>9.3}{:>9}{:>9}  {:.1} {bar}",
-            fit(&w.parameter, 32),
+            fit(&w.parameter, 28),
             w.low,
             w.high,
             pct(w.p_low),
