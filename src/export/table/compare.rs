@@ -10,7 +10,7 @@ use std::fmt::Write;
 fn pts(d: Option<f64>) -> String {
     match d.map(|d| (d * 1000.0).round() / 10.0) {
         None => "-".into(),
-        Some(v) if v == 0.0 => "0.0".into(),
+        Some(0.0) => "0.0".into(),
         Some(v) => format!("{v:+.1}"),
     }
 }
@@ -19,7 +19,7 @@ fn pts(d: Option<f64>) -> String {
 fn short(x: Option<f64>) -> String {
     match x {
         None => "-".into(),
-        Some(v) if v == 0.0 => "0".into(),
+        Some(0.0) => "0".into(),
         Some(v) if v.abs() >= 1000.0 => format!("{v:.0}"),
         Some(v) if v.abs() >= 100.0 => format!("{v:.1}"),
         Some(v) if v.abs() >= 10.0 => format!("{v:.2}"),
