@@ -1,5 +1,15 @@
 //! The `sim` command: everything lives in the library; see `sim::cli`.
 
-fn main() -> std::process::ExitCode {
-    sim::cli::main()
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    // A panic is a bug in sim, never the user's input: say so, and exit 1
+    // (the panic message above it says where).
+    match std::panic::catch_unwind(sim::cli::main) {
+        Ok(code) => code,
+        Err(_) => {
+            eprintln!("internal error: sim stopped on a bug; please report it with the command that caused it");
+            ExitCode::from(1)
+        }
+    }
 }
