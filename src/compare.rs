@@ -6,7 +6,7 @@ use crate::engine::branch::{RunError, Workspace, run_branch};
 use crate::engine::run::{Job, RunSettings, run_job, with_pool};
 use crate::engine::trace::NoTrace;
 use crate::program::Program;
-use crate::report::{Report, ScenarioInfo};
+use crate::report::Report;
 use crate::scenario::Change;
 use crate::stats::interval::{Z95, paired_difference};
 use crate::stats::moments::Moments;
@@ -468,6 +468,5 @@ fn reachability_warnings(base: &Program, other: &Program, t: &PairTally) -> Vec<
 pub fn report(base: &Program, other: &Program, settings: &RunSettings, t: &PairTally) -> Report {
     let mut r = Report::new(other, settings, &t.other);
     r.comparison = Some(comparison(base, other, t));
-    r.scenario = ScenarioInfo::of(other);
     r
 }

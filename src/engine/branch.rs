@@ -54,12 +54,7 @@ impl Workspace {
             slots: program.initial.clone(),
             stack: Stack::default(),
             lanes: Lanes::new(seed, &program.lanes),
-            record: Record::new(
-                program.outcomes.len(),
-                program.flags.len(),
-                program.metrics.len(),
-                nodes,
-            ),
+            record: Record::new(program.flags.len(), program.metrics.len(), nodes),
             scratch: vec![0.0; widest],
             windows: program.processes.iter().map(|n| n.window).collect(),
             version: 0,

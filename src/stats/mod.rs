@@ -27,8 +27,7 @@ pub struct Record {
 }
 
 impl Record {
-    pub fn new(outcomes: usize, flags: usize, metrics: usize, nodes: usize) -> Self {
-        let _ = outcomes;
+    pub fn new(flags: usize, metrics: usize, nodes: usize) -> Self {
         Record {
             outcome: 0,
             flags: vec![false; flags],
