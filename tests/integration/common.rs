@@ -55,3 +55,27 @@ pub fn run_json(args: &[&str]) -> serde_json::Value {
     assert!(out.status.success(), "sim {all:?} failed: {}", stderr(&out));
     serde_json::from_slice(&out.stdout).expect("valid JSON")
 }
+
+/// Loads and compiles a scenario with `--set` and `--do` overrides.
+pub fn program_with(path: &Path, set: &[&str], interventions: &[&str]) -> sim::program::Program {
+    let overrides = sim::scenario::Overrides {
+        set: set.iter().map(|s| s.to_string()).collect(),
+        interventions: interventions.iter().map(|s| s.to_string()).collect(),
+    };
+    let sc = sim::scenario::load(path, &overrides).unwrap_or_else(|e| panic!("{e}"));
+    sim::program::compile(&sc).unwrap_or_else(|d| panic!("{}", d.render(&sc.sources)))
+}
+
+/// Loads and compiles a scenario with `--set` overrides.
+pub fn program(path: &Path, set: &[&str]) -> sim::program::Program {
+    program_with(path, set, &[])
+}
+
+/// Width of the 95% interval for `p1 - p0` had the two runs of `n` branches
+/// been independent (Newcombe's method 10 for unpaired samples).
+pub fn unpaired_width(k0: u64, k1: u64, n: u64) -> f64 {
+    use sim::stats::interval::wilson;
+    let (p0, p1) = (k0 as f64 / n as f64, k1 as f64 / n as f64);
+    let ((l0, u0), (l1, u1)) = (wilson(k0, n), wilson(k1, n));
+    ((p1 - l1).powi(2) + (u0 - p0).powi(2)).sqrt() + ((u1 - p1).powi(2) + (p0 - l0).powi(2)).sqrt()
+}

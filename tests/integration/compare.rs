@@ -1,20 +1,8 @@
 //! Comparisons: paired statistics, flips, divergence, sweeps, sensitivity.
 
-use crate::common::{fixture, run_json, sim, stderr, stdout};
+use crate::common::{fixture, program, run_json, sim, stderr, stdout};
 use sim::compare::{comparison, run_pair};
 use sim::engine::run::RunSettings;
-use sim::program::{Program, compile};
-use sim::scenario::{Overrides, load};
-use sim::stats::interval::wilson;
-
-fn program(path: &std::path::Path, set: &[&str]) -> Program {
-    let overrides = Overrides {
-        set: set.iter().map(|s| s.to_string()).collect(),
-        interventions: vec![],
-    };
-    let sc = load(path, &overrides).unwrap_or_else(|e| panic!("{e}"));
-    compile(&sc).unwrap_or_else(|d| panic!("{}", d.render(&sc.sources)))
-}
 
 #[test]
 fn a_scenario_compared_with_itself_changes_nothing() {
@@ -98,12 +86,9 @@ fn the_paired_interval_is_narrower_than_an_unpaired_one() {
     let c = comparison(&base, &cf, &t);
     let deal = c.outcomes.iter().find(|o| o.id == "deal").unwrap();
     let [lo, hi] = deal.diff_ci95.unwrap();
-    // Unpaired: two independent Wilson intervals combined (Newcombe's method 10).
     let n = 20000;
     let (kb, kc) = (t.base.outcomes[1], t.other.outcomes[1]);
-    let (pb, pc) = (kb as f64 / n as f64, kc as f64 / n as f64);
-    let ((lb, ub), (lc, uc)) = (wilson(kb, n), wilson(kc, n));
-    let unpaired = ((pc - lc).powi(2) + (ub - pb).powi(2)).sqrt() + ((uc - pc).powi(2) + (pb - lb).powi(2)).sqrt();
+    let unpaired = crate::common::unpaired_width(kb, kc, n);
     assert!(
         hi - lo < 0.5 * unpaired,
         "paired width {} vs unpaired {unpaired}",

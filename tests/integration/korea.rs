@@ -5,9 +5,8 @@
 use crate::common::{root, run_json, sim, stderr};
 use sim::compare::{comparison, run_pair};
 use sim::engine::run::RunSettings;
-use sim::program::{Program, compile};
-use sim::scenario::{ChangeKind, Overrides, load};
-use sim::stats::interval::wilson;
+use sim::program::Program;
+use sim::scenario::ChangeKind;
 
 const COUNTERFACTUALS: [&str; 12] = [
     "no_us_intervention",
@@ -33,12 +32,7 @@ fn file(id: &str) -> String {
 }
 
 fn program(id: &str, set: &[&str], interventions: &[&str]) -> Program {
-    let overrides = Overrides {
-        set: set.iter().map(|s| s.to_string()).collect(),
-        interventions: interventions.iter().map(|s| s.to_string()).collect(),
-    };
-    let sc = load(std::path::Path::new(&file(id)), &overrides).unwrap_or_else(|e| panic!("{e}"));
-    compile(&sc).unwrap_or_else(|d| panic!("{}", d.render(&sc.sources)))
+    crate::common::program_with(std::path::Path::new(&file(id)), set, interventions)
 }
 
 /// Runs the baseline with interventions; returns the JSON report.
@@ -239,9 +233,7 @@ fn the_paired_interval_is_narrower_than_an_unpaired_one_on_the_library() {
         let [lo, hi] = d.diff_ci95.unwrap();
         let n = s.branches;
         let (kb, kc) = (t.base.outcomes[i], t.other.outcomes[i]);
-        let (pb, pc) = (kb as f64 / n as f64, kc as f64 / n as f64);
-        let ((lb, ub), (lc, uc)) = (wilson(kb, n), wilson(kc, n));
-        let unpaired = ((pc - lc).powi(2) + (ub - pb).powi(2)).sqrt() + ((uc - pc).powi(2) + (pb - lb).powi(2)).sqrt();
+        let unpaired = crate::common::unpaired_width(kb, kc, n);
         assert!(
             hi - lo < unpaired,
             "{id}: paired width {} not below unpaired {unpaired}",

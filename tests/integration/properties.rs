@@ -1,22 +1,12 @@
 //! Property tests: invariants that hold for any seed, size or input.
 
-use crate::common::fixture;
+use crate::common::{fixture, program};
 use proptest::prelude::*;
 use sim::engine::branch::{Workspace, run_branch};
 use sim::engine::run::{RunSettings, run};
 use sim::engine::trace::NoTrace;
-use sim::program::{Program, compile};
+use sim::program::Program;
 use sim::report::Report;
-use sim::scenario::{Overrides, load};
-
-fn program(path: &std::path::Path, set: &[&str]) -> Program {
-    let overrides = Overrides {
-        set: set.iter().map(|s| s.to_string()).collect(),
-        interventions: vec![],
-    };
-    let sc = load(path, &overrides).unwrap_or_else(|e| panic!("{e}"));
-    compile(&sc).unwrap_or_else(|d| panic!("{}", d.render(&sc.sources)))
-}
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(24))]
