@@ -60,6 +60,9 @@ impl Trace for NoTrace {}
 pub struct Narrative {
     pub lines: Vec<String>,
     month: Option<Month>,
+    /// Runs of monthly "no" decisions of a process, told as one line:
+    /// process id → (line index, first month, first step, the rule's reason).
+    quiet: std::collections::HashMap<String, (usize, Month, u32)>,
 }
 
 fn yes_no(b: bool) -> &'static str {
@@ -175,6 +178,34 @@ impl Trace for Narrative {
             (why, _) => format!("{why:?}"),
         };
         let _ = p;
+        if node.kind == crate::program::NodeKind::Process {
+            // Consecutive monthly "no"s of a process make one line.
+            let run = self.quiet.get(&node.id).copied();
+            match (d.yes, run) {
+                (false, Some((line, first, first_step))) if self.lines.len() > line => {
+                    let until = self.month.unwrap_or(first);
+                    let why = match d.why {
+                        Why::Chance { p, .. } => format!("chance each month, latest p = {p:.3}"),
+                        _ => why,
+                    };
+                    self.lines[line] = format!(
+                        "{first}  {who}{} (months {}-{}): NO every month to {until} — {why}",
+                        node.label,
+                        first_step + 1,
+                        step + 1
+                    );
+                    return;
+                }
+                (false, None) => {
+                    let first = self.month.unwrap_or(Month(0));
+                    self.quiet.insert(node.id.clone(), (self.lines.len(), first, step));
+                }
+                (true, _) => {
+                    self.quiet.remove(&node.id);
+                }
+                _ => {}
+            }
+        }
         self.dated(format!(
             "{who}{}{step_note}: {} — {why}",
             node.label,

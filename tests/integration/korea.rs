@@ -288,3 +288,21 @@ fn the_classroom_command_fits_a_projector() {
         assert!(line.chars().count() <= 80, "too wide: {line:?}");
     }
 }
+
+#[test]
+fn explain_tells_a_branch_with_its_reasons() {
+    let out = sim(["explain", file("historical").as_str(), "--branch", "0"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let story = crate::common::stdout(&out);
+    assert!(story.contains("threshold: stalin.us_will_intervene = "), "{story}");
+    assert!(story.contains("analogy: closest case "), "{story}");
+    assert!(story.contains("dependence on stalin"), "{story}");
+    assert!(
+        story.contains("evidence: Weathersby, \"The US, the USSR, and the Korean War\""),
+        "{story}"
+    );
+    // Monthly processes that say no month after month are told in one line.
+    assert!(story.contains("NO every month to "), "{story}");
+    assert!(story.lines().count() < 120, "{} lines", story.lines().count());
+    assert!(story.contains("result   "));
+}
