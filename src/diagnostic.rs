@@ -5,6 +5,9 @@ use std::fmt;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
+/// Longest stretch of a source line quoted in an error.
+const MAX_SHOWN: usize = 100;
+
 /// Index of a file in [`Sources`].
 pub type FileId = usize;
 
@@ -105,17 +108,31 @@ impl Diagnostic {
             let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
             let line_text = text[line_start..line_end].trim_end_matches('\r');
             let end = span.range.end.clamp(start, line_end);
-            let width = text[start..end].chars().count().max(1);
             let gutter = line.to_string().len();
             let pad = " ".repeat(gutter);
             out += &format!("{pad}--> {}:{line}:{col}\n", file.name);
             out += &format!("{pad} |\n");
-            out += &format!("{line} | {line_text}\n");
-            let indent: String = line_text
+            // A very long line is shown as a window around the caret.
+            let chars: Vec<char> = line_text.chars().collect();
+            let (from, to) = if chars.len() > MAX_SHOWN {
+                let from = (col - 1).saturating_sub(MAX_SHOWN / 2).min(chars.len() - MAX_SHOWN);
+                (from, from + MAX_SHOWN)
+            } else {
+                (0, chars.len())
+            };
+            let (open, close) = (if from > 0 { "…" } else { "" }, if to < chars.len() { "…" } else { "" });
+            let shown: String = chars[from..to].iter().collect();
+            out += &format!("{line} | {open}{shown}{close}\n");
+            let indent: String = open
                 .chars()
-                .take(col - 1)
-                .map(|c| if c == '\t' { '\t' } else { ' ' })
+                .map(|_| ' ')
+                .chain(
+                    chars[from..(col - 1).clamp(from, to)]
+                        .iter()
+                        .map(|&c| if c == '\t' { '\t' } else { ' ' }),
+                )
                 .collect();
+            let width = text[start..end].chars().count().clamp(1, MAX_SHOWN);
             out += &format!("{pad} | {indent}{} {}\n", "^".repeat(width), self.label);
         } else if !self.label.is_empty() {
             out += &format!("  = {}\n", self.label);
@@ -160,6 +177,24 @@ mod tests {
     fn line_col_counts_characters_not_bytes() {
         assert_eq!(line_col("ab\ncé d", 7), (2, 4));
         assert_eq!(line_col("x", 0), (1, 1));
+    }
+
+    #[test]
+    fn long_lines_are_quoted_as_a_window_around_the_caret() {
+        let mut sources = Sources::default();
+        let text = format!("x = {}!{}\n", "a".repeat(500), "b".repeat(500));
+        let id = sources.add("f.toml".into(), None, text);
+        let d = Diagnostic::at("bad", Span::new(id, 504..505), "here");
+        let out = d.render(&sources);
+        assert!(out.contains("--> f.toml:1:505"), "{out}");
+        let quoted = out.lines().find(|l| l.starts_with("1 | ")).unwrap();
+        assert!(
+            quoted.chars().count() < 110 && quoted.contains("…a") && quoted.contains("!b"),
+            "{quoted}"
+        );
+        let caret = out.lines().find(|l| l.contains('^')).unwrap();
+        let bang = quoted.chars().position(|c| c == '!').unwrap();
+        assert_eq!(caret.chars().position(|c| c == '^'), Some(bang), "{out}");
     }
 
     #[test]
