@@ -85,8 +85,8 @@ pub struct RunOptions {
     #[arg(long, short = 's')]
     pub seed: Option<u64>,
     /// Worker threads [default: one per core]. Results do not depend on it.
-    #[arg(long, short = 'j', default_value_t = 0)]
-    pub threads: usize,
+    #[arg(long, short = 'j', default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=1024))]
+    pub threads: u64,
     /// Branches per batch. Results do not depend on it.
     #[arg(long, default_value_t = DEFAULT_BATCH, value_parser = clap::value_parser!(u64).range(1..=1_000_000_000))]
     pub batch_size: u64,
@@ -106,7 +106,7 @@ impl RunOptions {
                 Some(n) => program::check_branches_arg(n).map_err(Failure::Input)?,
                 None => p.meta.branches,
             },
-            threads: self.threads,
+            threads: self.threads as usize,
             batch_size: self.batch_size,
         })
     }

@@ -18,6 +18,9 @@ pub const MAX_BRANCHES: u64 = 1_000_000_000;
 pub const MAX_MONTHS: i32 = 1200;
 /// Most steps a monthly process may take.
 pub const MAX_STEPS: i64 = 1200;
+/// Most random draws one branch may make (uncertain parameters, and every
+/// step of every process whose rule draws).
+pub const MAX_LANES: usize = 1 << 16;
 /// Default branch count when neither the scenario nor the command line gives one.
 pub const DEFAULT_BRANCHES: u64 = 100_000;
 
@@ -212,6 +215,13 @@ impl Builder<'_> {
     /// Reserves `count` lanes for draws of `node`; their streams must not collide.
     pub(super) fn lanes(&mut self, node: &str, count: u32, at: Span) -> Result<u32, Diagnostic> {
         let first = self.lanes.len() as u32;
+        if self.lanes.len() + count as usize > MAX_LANES {
+            return Err(Diagnostic::at(
+                "too many random draws per branch",
+                at,
+                format!("at most {MAX_LANES} in all (parameters, and each step of a process that draws)"),
+            ));
+        }
         for draw in 0..count {
             let id = stream_id(node, draw);
             if !self.lane_ids.insert(id) {

@@ -504,3 +504,35 @@ fn output_never_overwrites_the_scenario() {
     assert!(stderr(&out).contains("refusing to write the report over"));
     assert_eq!(std::fs::read_to_string(&path).unwrap(), BASE);
 }
+
+#[test]
+fn absurd_counts_on_the_command_line_are_refused() {
+    let path = write_temp("s.toml", BASE);
+    for args in [
+        ["--threads", "5000"],
+        ["--branches", "0"],
+        ["--branches", "99999999999"],
+        ["--batch-size", "0"],
+    ] {
+        let out = sim(["run".as_ref(), path.as_os_str(), args[0].as_ref(), args[1].as_ref()]);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        assert!(!stderr(&out).contains("panicked"));
+    }
+}
+
+#[test]
+fn too_many_random_draws_is_refused() {
+    // 60 processes drawing every month for 1200 months: 72 000 draws a branch.
+    let mut text = mutate("horizon = \"2000-12\"", "horizon = \"2099-12\"");
+    for i in 0..60 {
+        text += &format!("\n[[processes]]\nid = \"p{i}\"\nrule = {{ kind = \"chance\", p = \"0.1\" }}\n");
+    }
+    let path = write_temp("s.toml", &text);
+    let out = sim(["check".as_ref(), path.as_os_str()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("too many random draws per branch"),
+        "{}",
+        stderr(&out)
+    );
+}
