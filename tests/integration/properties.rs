@@ -121,3 +121,38 @@ fn shortcuts_change_no_result() {
         assert_eq!(report(&fast), report(&plain), "{}", file.display());
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    /// Any text given as an expression is parsed or refused, never a panic.
+    #[test]
+    fn expressions_never_panic(src in "[ a-z0-9_.()+*/<>=!@,-]{0,40}|(if|then|else|and|or|not|min|max|clamp|[(),]| |x|1|@1950-06){0,30}") {
+        let _ = sim::expr::parser::parse(&src);
+    }
+
+    /// A scenario file with random edits loads or gets an error, never a panic.
+    #[test]
+    fn edited_scenarios_never_panic(edits in prop::collection::vec((any::<prop::sample::Index>(), prop::sample::select(vec![
+        "", "\"", "=", "[", "]", "{", "}", ",", "\n", "0", "-1", "1e400", "true", "x", ".", "state.", "@", "not ", "and", "#", "'", "2000-13",
+    ])), 1..4)) {
+        let mut text = std::fs::read_to_string(fixture("harbour.toml")).unwrap();
+        for (at, insert) in edits {
+            let mut i = at.index(text.len() + 1);
+            while !text.is_char_boundary(i) {
+                i -= 1;
+            }
+            text.insert_str(i, insert);
+        }
+        let path = crate::common::write_temp("edited.toml", &text);
+        let result = std::panic::catch_unwind(|| {
+            if let Ok(sc) = sim::scenario::load(&path, &sim::scenario::Overrides::default()) {
+                if let Ok(p) = sim::program::compile(&sc) {
+                    let s = RunSettings { seed: 1, branches: 50, threads: 1, batch_size: 50 };
+                    let _ = run(&p, &s);
+                }
+            }
+        });
+        prop_assert!(result.is_ok(), "panicked on:\n{text}");
+    }
+}
