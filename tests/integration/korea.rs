@@ -108,7 +108,15 @@ fn the_recorded_history_is_the_most_likely_and_alternatives_stay_visible() {
         .iter()
         .map(|s| s.as_str().unwrap())
         .collect();
-    for step in ["stalin_approves: yes", "mao_approves: yes", "truman_commits: yes"] {
+    for step in [
+        "stalin_approves: yes",
+        "mao_approves: yes",
+        "truman_commits: yes",
+        "un_resolution: yes",
+        "inchon_succeeds: yes",
+        "un_crosses_38th: yes",
+        "china_intervenes: yes",
+    ] {
         assert!(top.contains(&step), "top path lacks {step}: {top:?}");
     }
 }
