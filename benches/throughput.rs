@@ -110,17 +110,14 @@ fn main() {
     let filter: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with("--")).collect();
     // Each scenario with counterfactuals to time against it: one that costs
     // about as much per branch, and one that ends most branches early.
-    let pairs = [
+    let pairs: [(&str, &[&str]); 2] = [
         (
             "scenarios/historical.toml",
-            ["scenarios/pow_compromise.toml", "scenarios/no_us_intervention.toml"],
+            &["scenarios/pow_compromise.toml", "scenarios/no_us_intervention.toml"],
         ),
         (
             "tests/fixtures/harbour.toml",
-            [
-                "tests/fixtures/harbour_no_mediator.toml",
-                "tests/fixtures/harbour_no_mediator.toml",
-            ],
+            &["tests/fixtures/harbour_no_mediator.toml"],
         ),
     ];
     for (file, counterfactuals) in pairs {
