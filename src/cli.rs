@@ -294,7 +294,7 @@ pub fn execute(command: Command) -> Result<(), Failure> {
             emit(
                 &exporter(args.options.format).run(&report),
                 args.options.output.as_deref(),
-                &sc,
+                &[&sc],
             )
         }
         Command::Compare(args) => {
@@ -311,12 +311,10 @@ pub fn execute(command: Command) -> Result<(), Failure> {
             }
             let settings = args.options.settings(&p)?;
             let report = paired_report(&base, &p, &settings)?;
-            let mut inputs = sc.clone();
-            inputs.sources = merged_sources(&sc, &base_sc);
             emit(
                 &exporter(args.options.format).run(&report),
                 args.options.output.as_deref(),
-                &inputs,
+                &[&sc, &base_sc],
             )
         }
         Command::Sweep(args) => {
@@ -333,7 +331,7 @@ pub fn execute(command: Command) -> Result<(), Failure> {
             emit(
                 &exporter(args.options.format).sweep(&report),
                 args.options.output.as_deref(),
-                &sc,
+                &[&sc],
             )
         }
         Command::Sensitivity(args) => {
@@ -344,7 +342,7 @@ pub fn execute(command: Command) -> Result<(), Failure> {
             emit(
                 &exporter(args.options.format).sensitivity(&report),
                 args.options.output.as_deref(),
-                &sc,
+                &[&sc],
             )
         }
     }
@@ -355,15 +353,6 @@ fn paired_report(base: &Program, p: &Program, settings: &RunSettings) -> Result<
     let pair = crate::compare::run_pair(base, p, settings).map_err(Failure::Internal)?;
     let tally = pair.map_err(|e| run_failure(p, e))?;
     Ok(crate::compare::report(base, p, settings, &tally))
-}
-
-/// All files of two scenarios (so `--output` protects both).
-fn merged_sources(a: &scenario::Scenario, b: &scenario::Scenario) -> crate::diagnostic::Sources {
-    let mut all = a.sources.clone();
-    for path in b.sources.paths() {
-        all.add(path.display().to_string(), Some(path.to_path_buf()), String::new());
-    }
-    all
 }
 
 fn run_failure(p: &Program, e: crate::engine::branch::RunError) -> Failure {
@@ -377,8 +366,9 @@ fn run_failure(p: &Program, e: crate::engine::branch::RunError) -> Failure {
     ))
 }
 
-/// Writes the report to stdout or to a file (atomically; never over an input).
-fn emit(text: &str, output: Option<&Path>, sc: &scenario::Scenario) -> Result<(), Failure> {
+/// Writes the report to stdout or to a file (atomically; never over a file
+/// of the scenarios it was made from).
+fn emit(text: &str, output: Option<&Path>, inputs: &[&scenario::Scenario]) -> Result<(), Failure> {
     let Some(path) = output else {
         let mut out = std::io::stdout().lock();
         return match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
@@ -388,7 +378,8 @@ fn emit(text: &str, output: Option<&Path>, sc: &scenario::Scenario) -> Result<()
         };
     };
     let target = std::fs::canonicalize(path).ok();
-    if target.is_some() && sc.sources.paths().any(|p| std::fs::canonicalize(p).ok() == target) {
+    let mut files = inputs.iter().flat_map(|sc| sc.sources.paths());
+    if target.is_some() && files.any(|p| std::fs::canonicalize(p).ok() == target) {
         return Err(Failure::Input(format!(
             "error: refusing to write the report over `{}`, a scenario file of this run\n",
             path.display()

@@ -245,3 +245,25 @@ fn comparison_and_sweep_tables_fit_80_columns() {
         }
     }
 }
+
+#[test]
+fn compare_never_writes_over_either_scenario() {
+    let dir = crate::common::temp_dir();
+    for f in ["harbour.toml", "harbour_no_mediator.toml"] {
+        std::fs::copy(fixture(f), dir.join(f)).unwrap();
+    }
+    let (a, b) = (dir.join("harbour.toml"), dir.join("harbour_no_mediator.toml"));
+    let before = std::fs::read_to_string(&a).unwrap();
+    let out = sim([
+        "compare".as_ref(),
+        a.as_os_str(),
+        b.as_os_str(),
+        "-n".as_ref(),
+        "100".as_ref(),
+        "-o".as_ref(),
+        a.as_os_str(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("refusing to write the report over"));
+    assert_eq!(std::fs::read_to_string(&a).unwrap(), before);
+}
