@@ -242,7 +242,9 @@ impl Trace for Narrative {
             }
         ));
         for (m, v) in p.metrics.iter().zip(&record.metrics) {
-            let value = v.map_or("absent".to_string(), |q| format!("{}", q as f64 / (1u64 << 24) as f64));
+            let value = v.map_or("absent".to_string(), |q| {
+                format!("{}", crate::stats::moments::unfixed(q))
+            });
             self.lines.push(format!("metric   {} = {value}", m.id));
         }
     }

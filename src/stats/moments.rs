@@ -18,6 +18,11 @@ pub struct Moments {
     sq_hi: u64,
 }
 
+/// The value a fixed-point form stands for.
+pub fn unfixed(q: i64) -> f64 {
+    q as f64 / SCALE
+}
+
 /// The fixed-point form of `x`, or `None` if it is not finite or too large.
 pub fn fixed(x: f64) -> Option<i64> {
     (x.is_finite() && x.abs() <= MAX_ABS).then(|| (x * SCALE).round() as i64)

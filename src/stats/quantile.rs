@@ -8,13 +8,13 @@
 //! depend on how branches were split across batches or threads.
 
 use super::FastMap;
+use super::moments::unfixed;
 
 pub const EXACT_CAP: usize = 4096;
 /// Bucket ratio: a bucket's representative is within (GAMMA-1)/(GAMMA+1) ≈ 1% of its values.
 pub const GAMMA: f64 = 1.02;
 /// Values closer to zero than this share the zero bucket.
 const ZERO: f64 = 1e-9;
-const FIXED_SCALE: f64 = (1u64 << 24) as f64;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Quantiles {
@@ -31,7 +31,7 @@ impl Default for Quantiles {
 }
 
 fn bucket(q: i64) -> i32 {
-    let v = q as f64 / FIXED_SCALE;
+    let v = unfixed(q);
     if v.abs() < ZERO {
         return 0;
     }
@@ -112,7 +112,7 @@ impl Quantiles {
         let rank = ((p * n as f64).ceil() as u64).clamp(1, n);
         // Values in ascending order, with their counts.
         let mut sorted: Vec<(f64, u64)> = match self {
-            Quantiles::Exact(m) => m.iter().map(|(&q, &c)| (q as f64 / FIXED_SCALE, c)).collect(),
+            Quantiles::Exact(m) => m.iter().map(|(&q, &c)| (unfixed(q), c)).collect(),
             Quantiles::Buckets(m) => m.iter().map(|(&i, &c)| (representative(i), c)).collect(),
         };
         sorted.sort_by(|a, b| a.0.total_cmp(&b.0));
