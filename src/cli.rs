@@ -269,6 +269,17 @@ pub fn execute(command: Command) -> Result<(), Failure> {
             for line in story.lines {
                 println!("{line}");
             }
+            if let Some(base_file) = &p.meta.extends {
+                let base = compile(&ScenarioArgs {
+                    file: base_file.clone(),
+                    set: vec![],
+                    interventions: vec![],
+                })?
+                .0;
+                let against =
+                    crate::compare::replay_pair(&base, &p, seed, args.branch).map_err(|e| run_failure(&p, e))?;
+                println!("{against}");
+            }
             Ok(())
         }
         Command::Run(args) => {

@@ -194,6 +194,29 @@ impl Job for Paired<'_> {
     }
 }
 
+/// One branch of `other` set against the same branch of `base`: the base's
+/// result and where their decisions first part, told in a sentence.
+pub fn replay_pair(base: &Program, other: &Program, seed: u64, branch: u64) -> Result<String, RunError> {
+    let (mut wb, mut wo) = (Workspace::new(base, seed), Workspace::new(other, seed));
+    run_branch(base, &mut wb, branch, &mut NoTrace)?;
+    run_branch(other, &mut wo, branch, &mut NoTrace)?;
+    let align = Alignment::new(base, other);
+    let (b, o) = (&base.outcomes[wb.record.outcome], &other.outcomes[wo.record.outcome]);
+    let result = if b.id == o.id {
+        format!("the same result, {} ({})", b.label, b.id)
+    } else {
+        format!("{} ({}) instead", b.label, b.id)
+    };
+    let parting = match align.first_difference(&wb.record.path, &wo.record.path) {
+        Some(e) => format!("the two histories first part at `{}`", align.union_ids[e]),
+        None => "every decision at a dated event is the same in both".to_string(),
+    };
+    Ok(format!(
+        "against  the base `{}`, this branch ends with {result}; {parting}.",
+        base.meta.id
+    ))
+}
+
 /// Runs `base` and `other` over the same branches in one pass.
 pub fn run_pair(
     base: &Program,

@@ -314,3 +314,17 @@ fn explain_tells_a_branch_with_its_reasons() {
     assert!(story.lines().count() < 120, "{} lines", story.lines().count());
     assert!(story.contains("result   "));
 }
+
+#[test]
+fn explaining_a_counterfactual_sets_the_branch_against_its_base() {
+    let out = sim(["explain", file("inchon_fails").as_str(), "--branch", "0"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let story = crate::common::stdout(&out);
+    assert!(story.contains("forced by intervention (do)"), "{story}");
+    let last = story.lines().last().unwrap();
+    assert!(
+        last.starts_with("against  the base `historical`, this branch ends with"),
+        "{last}"
+    );
+    assert!(last.contains("first part at `inchon_succeeds`"), "{last}");
+}
