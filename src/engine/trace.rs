@@ -243,7 +243,12 @@ impl Trace for Narrative {
         ));
         for (m, v) in p.metrics.iter().zip(&record.metrics) {
             let value = v.map_or("absent".to_string(), |q| {
-                format!("{}", crate::stats::moments::unfixed(q))
+                let x = crate::stats::moments::unfixed(q);
+                if x.fract() == 0.0 {
+                    format!("{x}")
+                } else {
+                    format!("{x:.4}")
+                }
             });
             self.lines.push(format!("metric   {} = {value}", m.id));
         }
