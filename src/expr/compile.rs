@@ -116,7 +116,7 @@ impl Compiler<'_> {
         let offset = (self.ops.len() - at - 1) as u32;
         match &mut self.ops[at] {
             Op::Jump(o) | Op::JumpIfFalse(o) | Op::JumpIfFalseKeep(o) | Op::JumpIfTrueKeep(o) => *o = offset,
-            _ => unreachable!("patching a non-jump"),
+            _ => unreachable!("patching a non-jump"), // ok: only jump() results are patched
         }
     }
 
@@ -215,7 +215,7 @@ impl Compiler<'_> {
                     BinOp::Sub => (Op::Sub, Type::Num),
                     BinOp::Mul => (Op::Mul, Type::Num),
                     BinOp::Div => (Op::Div, Type::Num),
-                    BinOp::And | BinOp::Or | BinOp::Eq | BinOp::Ne => unreachable!("handled above"),
+                    BinOp::And | BinOp::Or | BinOp::Eq | BinOp::Ne => unreachable!("handled above"), // ok: matched by earlier arms
                 };
                 self.emit(code);
                 Ok(ty)

@@ -229,7 +229,7 @@ pub fn lower(ops: &[Op]) -> Box<[Exec]> {
         match &mut out[at] {
             Exec::Jump(x) | Exec::JumpIfFalse(x) | Exec::JumpIfFalseKeep(x) | Exec::JumpIfTrueKeep(x) => *x = offset,
             Exec::JumpUnlessSlot(_, x) => *x = offset,
-            _ => unreachable!("a jump is never merged"),
+            _ => unreachable!("a jump is never merged"), // ok: patches record only jumps
         }
     }
     out.into_boxed_slice()

@@ -399,7 +399,7 @@ fn visit(
 ) -> Result<(), Diagnostic> {
     match state[i] {
         2 => return Ok(()),
-        1 => unreachable!("cycles are caught before revisiting"),
+        1 => unreachable!("cycles are caught before revisiting"), // ok: visit checks state 1 first
         _ => {}
     }
     state[i] = 1;
