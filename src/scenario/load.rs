@@ -312,26 +312,20 @@ impl Merger<'_> {
             )?;
             self.changed(replaced, "process", &id);
         }
-        for (list, items, what) in [
-            (&mut self.sc.outcomes, doc.outcomes, "outcome"),
-            (&mut self.sc.flags, doc.flags, "flag"),
-        ] {
-            for o in items {
-                let id = o.get_ref().id.get_ref().clone();
-                let replaced = upsert(list, Item { file, value: o }, |o| &o.get_ref().id, what)?;
-                if self.recording {
-                    let kind = if replaced {
-                        ChangeKind::Modified
-                    } else {
-                        ChangeKind::Added
-                    };
-                    self.sc.changes.push(Change {
-                        kind,
-                        id: id.clone(),
-                        detail: format!("{what} `{id}`"),
-                    });
-                }
-            }
+        for o in doc.outcomes {
+            let id = o.get_ref().id.get_ref().clone();
+            let replaced = upsert(
+                &mut self.sc.outcomes,
+                Item { file, value: o },
+                |o| &o.get_ref().id,
+                "outcome",
+            )?;
+            self.changed(replaced, "outcome", &id);
+        }
+        for f in doc.flags {
+            let id = f.get_ref().id.get_ref().clone();
+            let replaced = upsert(&mut self.sc.flags, Item { file, value: f }, |f| &f.get_ref().id, "flag")?;
+            self.changed(replaced, "flag", &id);
         }
         for m in doc.metrics {
             let id = m.get_ref().id.get_ref().clone();
