@@ -216,7 +216,11 @@ fn upsert<T>(
 impl Merger<'_> {
     fn record(&mut self, kind: ChangeKind, id: &str, detail: String) {
         if self.recording {
-            self.sc.changes.retain(|c| !(c.id == id && c.kind == kind));
+            // A later override of the same parameter or intervention replaces
+            // the earlier one (a file's `[set]`, then `--set`).
+            if matches!(kind, ChangeKind::Set | ChangeKind::Do) {
+                self.sc.changes.retain(|c| !(c.id == id && c.kind == kind));
+            }
             self.sc.changes.push(Change {
                 kind,
                 id: id.to_string(),
