@@ -233,6 +233,15 @@ pub fn compile(args: &ScenarioArgs) -> Result<(Program, scenario::Scenario), Fai
     }
 }
 
+/// Loads and compiles a scenario file as it is (a base, with no overrides).
+fn compile_file(file: PathBuf) -> Result<(Program, scenario::Scenario), Failure> {
+    compile(&ScenarioArgs {
+        file,
+        set: vec![],
+        interventions: vec![],
+    })
+}
+
 pub fn execute(command: Command) -> Result<(), Failure> {
     match command {
         Command::Check(args) => {
@@ -270,12 +279,7 @@ pub fn execute(command: Command) -> Result<(), Failure> {
                 println!("{line}");
             }
             if let Some(base_file) = &p.meta.extends {
-                let base = compile(&ScenarioArgs {
-                    file: base_file.clone(),
-                    set: vec![],
-                    interventions: vec![],
-                })?
-                .0;
+                let base = compile_file(base_file.clone())?.0;
                 let against =
                     crate::compare::replay_pair(&base, &p, seed, args.branch).map_err(|e| run_failure(&p, e))?;
                 println!("{against}");
@@ -287,12 +291,7 @@ pub fn execute(command: Command) -> Result<(), Failure> {
             let settings = args.options.settings(&p)?;
             let report = match (&p.meta.extends, args.no_base) {
                 (Some(base_file), false) => {
-                    let base = compile(&ScenarioArgs {
-                        file: base_file.clone(),
-                        set: vec![],
-                        interventions: vec![],
-                    })?
-                    .0;
+                    let base = compile_file(base_file.clone())?.0;
                     paired_report(&base, &p, &settings)?
                 }
                 _ => {
@@ -309,12 +308,7 @@ pub fn execute(command: Command) -> Result<(), Failure> {
             )
         }
         Command::Compare(args) => {
-            let base_args = ScenarioArgs {
-                file: args.base.clone(),
-                set: vec![],
-                interventions: vec![],
-            };
-            let (base, base_sc) = compile(&base_args)?;
+            let (base, base_sc) = compile_file(args.base.clone())?;
             let (mut p, sc) = compile(&args.scenario)?;
             let extends_base = p.meta.extends.as_ref().and_then(|e| std::fs::canonicalize(e).ok());
             if extends_base.is_none() || extends_base != std::fs::canonicalize(&args.base).ok() {

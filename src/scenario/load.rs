@@ -180,6 +180,29 @@ fn empty(file: &Path, extends: Option<PathBuf>) -> Scenario {
     }
 }
 
+/// Items identified by an `id` key.
+trait HasId {
+    fn id(&self) -> &Spanned<String>;
+}
+
+impl HasId for Event {
+    fn id(&self) -> &Spanned<String> {
+        &self.id
+    }
+}
+
+impl HasId for super::raw::Outcome {
+    fn id(&self) -> &Spanned<String> {
+        &self.id
+    }
+}
+
+impl HasId for super::raw::Metric {
+    fn id(&self) -> &Spanned<String> {
+        &self.id
+    }
+}
+
 struct Merger<'s> {
     sc: Scenario,
     /// Whether changes are being recorded (the top file and the command line).
@@ -292,55 +315,15 @@ impl Merger<'_> {
             )?;
             self.changed(replaced, "state variable", &id);
         }
-        for ev in doc.events {
-            let id = ev.get_ref().id.get_ref().clone();
-            let replaced = upsert(
-                &mut self.sc.events,
-                Item { file, value: ev },
-                |e| &e.get_ref().id,
-                "event",
-            )?;
-            self.changed(replaced, "event", &id);
-        }
+        self.merge(file, doc.events, |sc| &mut sc.events, "event")?;
         // Events of the chain stay in date order; a replaced event may move.
         self.sc
             .events
             .sort_by_key(|e| e.get().date.as_ref().and_then(|d| Month::parse(d.get_ref())));
-        for p in doc.processes {
-            let id = p.get_ref().id.get_ref().clone();
-            let replaced = upsert(
-                &mut self.sc.processes,
-                Item { file, value: p },
-                |e| &e.get_ref().id,
-                "process",
-            )?;
-            self.changed(replaced, "process", &id);
-        }
-        for o in doc.outcomes {
-            let id = o.get_ref().id.get_ref().clone();
-            let replaced = upsert(
-                &mut self.sc.outcomes,
-                Item { file, value: o },
-                |o| &o.get_ref().id,
-                "outcome",
-            )?;
-            self.changed(replaced, "outcome", &id);
-        }
-        for f in doc.flags {
-            let id = f.get_ref().id.get_ref().clone();
-            let replaced = upsert(&mut self.sc.flags, Item { file, value: f }, |f| &f.get_ref().id, "flag")?;
-            self.changed(replaced, "flag", &id);
-        }
-        for m in doc.metrics {
-            let id = m.get_ref().id.get_ref().clone();
-            let replaced = upsert(
-                &mut self.sc.metrics,
-                Item { file, value: m },
-                |m| &m.get_ref().id,
-                "metric",
-            )?;
-            self.changed(replaced, "metric", &id);
-        }
+        self.merge(file, doc.processes, |sc| &mut sc.processes, "process")?;
+        self.merge(file, doc.outcomes, |sc| &mut sc.outcomes, "outcome")?;
+        self.merge(file, doc.flags, |sc| &mut sc.flags, "flag")?;
+        self.merge(file, doc.metrics, |sc| &mut sc.metrics, "metric")?;
         for id in doc.remove {
             self.remove(file, &id)?;
         }
@@ -349,6 +332,22 @@ impl Merger<'_> {
         }
         for (target, value) in doc.interventions {
             self.intervene(file, target, value)?;
+        }
+        Ok(())
+    }
+
+    /// Merges one file's items of a kind: same id replaces, new id adds.
+    fn merge<T: HasId>(
+        &mut self,
+        file: FileId,
+        items: Vec<Spanned<T>>,
+        list: fn(&mut Scenario) -> &mut Vec<Item<Spanned<T>>>,
+        what: &str,
+    ) -> Result<(), Diagnostic> {
+        for value in items {
+            let id = value.get_ref().id().get_ref().clone();
+            let replaced = upsert(list(&mut self.sc), Item { file, value }, |v| v.get_ref().id(), what)?;
+            self.changed(replaced, what, &id);
         }
         Ok(())
     }
