@@ -102,31 +102,35 @@ pub fn render(out: &mut String, r: &Report, c: &Comparison) {
             "  (metric changes are over the branches where both runs have the metric)\n"
         );
     }
-    let _ = writeln!(
-        out,
+    let share = |k: u64| pct(k as f64 / r.branches.max(1) as f64);
+    let title = format!(
         "FLIPS: branches whose result changed ({} of all branches)",
-        pct(c.results_changed as f64 / r.branches.max(1) as f64)
+        share(c.results_changed)
     );
-    if c.flips.is_empty() {
-        let _ = writeln!(out, "  none");
-    }
-    for f in c.flips.iter().take(10) {
-        let _ = writeln!(out, "  {}{:>8}", fit(&format!("{} → {}", f.from, f.to), 60), pct(f.p));
-    }
+    let flips = c.flips.iter().map(|f| (format!("{} → {}", f.from, f.to), f.p));
+    ranked(out, &title, "none", flips);
     out.push('\n');
-    let _ = writeln!(
-        out,
+    let title = format!(
         "WHERE THE HISTORIES FIRST DIVERGE ({} of branches take a different decision)",
-        pct(c.branches_diverged as f64 / r.branches.max(1) as f64)
+        share(c.branches_diverged)
     );
-    if c.divergence.is_empty() {
-        let _ = writeln!(out, "  nowhere: every branch takes the same decisions");
-    }
-    for d in c.divergence.iter().take(10) {
-        let _ = writeln!(out, "  {}{:>8}", fit(&d.event, 60), pct(d.p));
-    }
+    let parts = c.divergence.iter().map(|d| (d.event.clone(), d.p));
+    ranked(out, &title, "nowhere: every branch takes the same decisions", parts);
     let _ = writeln!(
         out,
         "\n(run with --no-base for this scenario's decisions and paths alone)"
     );
+}
+
+/// A titled list of the 10 largest shares, or a line saying there are none.
+fn ranked(out: &mut String, title: &str, empty: &str, rows: impl Iterator<Item = (String, f64)>) {
+    let _ = writeln!(out, "{title}");
+    let mut any = false;
+    for (name, p) in rows.take(10) {
+        any = true;
+        let _ = writeln!(out, "  {}{:>8}", fit(&name, 60), pct(p));
+    }
+    if !any {
+        let _ = writeln!(out, "  {empty}");
+    }
 }
