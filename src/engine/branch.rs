@@ -3,7 +3,7 @@
 
 use super::rng::Lanes;
 use super::trace::{Decision, Trace, Why};
-use crate::expr::Stack;
+use crate::expr::{Code, Stack};
 use crate::program::{Effects, NOW_SLOT, Node, ParamValue, Program, Rule};
 use crate::stats::Record;
 use crate::stats::moments::{MAX_ABS, fixed};
@@ -15,6 +15,25 @@ pub struct RunError {
     pub message: String,
 }
 
+/// What the engine remembers of a process between months. It holds until
+/// an effect writes a slot the process reads (see `Effects::stales`).
+#[derive(Debug, Clone, Copy)]
+struct Memo {
+    /// The value of a steady condition.
+    holds: Option<bool>,
+    /// The chance probability, and the first month it may differ in.
+    chance: Option<(f64, u32)>,
+    /// Every month before this one is a known "no" whose draw was already
+    /// read; and whether those months draw at all (probability above 0).
+    quiet: (u32, bool),
+}
+
+const FORGOTTEN: Memo = Memo {
+    holds: None,
+    chance: None,
+    quiet: (0, false),
+};
+
 /// Per-thread scratch space, reused for every branch (no allocation per branch).
 pub struct Workspace {
     pub slots: Vec<f64>,
@@ -24,14 +43,14 @@ pub struct Workspace {
     scratch: Vec<f64>,
     /// Per process: the months it may run in this branch.
     windows: Vec<(u32, u32)>,
+    /// Per node (only processes use theirs).
+    memos: Vec<Memo>,
     /// Bumped whenever an effect writes the state.
     version: u64,
-    /// Per steady process: the state version its condition was last
-    /// evaluated at, and the value it had.
-    conditions: Vec<(u64, bool)>,
-    /// Per node: the state version, `now` segment and value of its chance
-    /// rule's probability when last computed.
-    chances: Vec<(u64, u32, f64)>,
+    /// The stop condition's value and the state version it was evaluated
+    /// at, when it does not read `now`.
+    stop: Option<(u64, bool)>,
+    stop_reads_now: bool,
 }
 
 impl Workspace {
@@ -57,9 +76,10 @@ impl Workspace {
             record: Record::new(program.flags.len(), program.metrics.len(), nodes),
             scratch: vec![0.0; widest],
             windows: program.processes.iter().map(|n| n.window).collect(),
+            memos: vec![FORGOTTEN; nodes],
             version: 0,
-            conditions: vec![(u64::MAX, false); program.processes.len()],
-            chances: vec![(u64::MAX, 0, 0.0); nodes],
+            stop: None,
+            stop_reads_now: program.stop_when.as_ref().is_some_and(|s| s.reads(NOW_SLOT)),
         }
     }
 }
@@ -92,13 +112,13 @@ pub fn run_branch<T: Trace>(p: &Program, ws: &mut Workspace, branch: u64, trace:
         });
     }
     ws.version = 0;
-    ws.conditions.fill((u64::MAX, false));
-    ws.chances.fill((u64::MAX, 0, 0.0));
+    ws.stop = None;
+    ws.memos.fill(FORGOTTEN);
     let mut next_event = 0;
     let n_events = p.events.len();
-    for m in 0..months {
+    for m in 0..months as u32 {
         let month = p.meta.start.plus(m as i32);
-        ws.slots[NOW_SLOT as usize] = m as f64;
+        ws.slots[NOW_SLOT as usize] = f64::from(m);
         trace.month(month);
         while next_event < n_events && p.events[next_event].date == month {
             let node = &p.events[next_event];
@@ -108,31 +128,117 @@ pub fn run_branch<T: Trace>(p: &Program, ws: &mut Workspace, branch: u64, trace:
         }
         for (k, node) in p.processes.iter().enumerate() {
             let i = n_events + k;
-            let steps = ws.record.reached[i];
             let (first, last) = ws.windows[k];
-            if (first..=last).contains(&(m as u32)) && steps < node.max_steps {
-                // A steady condition keeps its value while the state does.
-                let holds = match ws.conditions[k] {
-                    (version, holds) if node.steady && version == ws.version => holds,
-                    _ => {
-                        let holds = node.when.eval(&ws.slots, &mut ws.stack) != 0.0;
-                        ws.conditions[k] = (ws.version, holds);
-                        holds
+            if !(first..=last).contains(&m) {
+                continue;
+            }
+            let (quiet_until, draws) = ws.memos[i].quiet;
+            if T::SILENT && m < quiet_until {
+                // A known "no", and a quiet run has no `else` effects.
+                ws.record.reached[i] += 1;
+                ws.lanes.count(u64::from(draws));
+                continue;
+            }
+            let steps = ws.record.reached[i];
+            if steps >= node.max_steps {
+                continue;
+            }
+            // A steady condition keeps its value while what it reads does.
+            let holds = match ws.memos[i].holds {
+                Some(holds) => holds,
+                None => {
+                    let holds = node.when.eval(&ws.slots, &mut ws.stack) != 0.0;
+                    if node.steady {
+                        ws.memos[i].holds = Some(holds);
                     }
-                };
-                if holds {
-                    step(p, ws, node, true, i, steps, branch, trace)?;
+                    holds
+                }
+            };
+            if !holds {
+                continue;
+            }
+            if T::SILENT {
+                if let Some(run) = quiet_run(ws, node, i, steps, m, last, branch) {
+                    ws.memos[i].quiet = run;
+                    ws.record.reached[i] += 1;
+                    ws.lanes.count(u64::from(run.1));
+                    continue;
                 }
             }
+            step(p, ws, node, true, i, steps, branch, trace)?;
         }
         if let Some(stop) = &p.stop_when {
-            if stop.eval(&ws.slots, &mut ws.stack) != 0.0 {
+            let stops = match ws.stop {
+                Some((version, stops)) if version == ws.version => stops,
+                _ => {
+                    let stops = stop.eval(&ws.slots, &mut ws.stack) != 0.0;
+                    if !ws.stop_reads_now {
+                        ws.stop = Some((ws.version, stops));
+                    }
+                    stops
+                }
+            };
+            if stops {
                 trace.stop(month);
                 break;
             }
         }
     }
     finish(p, ws, branch, trace)
+}
+
+/// The probability of a chance process in month `m`, and the first month
+/// it may differ in. It is kept until then or until what it reads changes.
+/// `None` if it depends on time in another way.
+fn chance_now(ws: &mut Workspace, node: &Node, i: usize, p: &Code, m: u32) -> Option<(f64, u32)> {
+    let breaks = node.chance_breaks.as_ref()?;
+    match ws.memos[i].chance {
+        Some((v, until)) if m < until => Some((v, until)),
+        _ => {
+            let until = breaks.iter().find(|&&b| b > m).copied().unwrap_or(u32::MAX);
+            let v = p.eval(&ws.slots, &mut ws.stack);
+            ws.memos[i].chance = Some((v, until));
+            Some((v, until))
+        }
+    }
+}
+
+/// A run of "no" decisions read ahead, for a chance process whose steady
+/// condition holds in month `m` and which has no `else` effects: while what
+/// it reads stays unchanged, its decisions are known up to the first draw
+/// below the probability. Returns the month that draw falls in (or the end
+/// of the window, the probability's span or the step bound), and whether the
+/// run draws; `None` when the process fires now or is not of that kind.
+fn quiet_run(
+    ws: &mut Workspace,
+    node: &Node,
+    i: usize,
+    steps: u32,
+    m: u32,
+    last: u32,
+    branch: u64,
+) -> Option<(u32, bool)> {
+    let (Some(Rule::Chance { p }), None, true, true) =
+        (&node.rule, node.forced, node.steady, node.otherwise.assigns.is_empty())
+    else {
+        return None;
+    };
+    let (pv, until) = chance_now(ws, node, i, p, m)?;
+    let until = until.min(last + 1).min(m + (node.max_steps - steps));
+    match pv {
+        0.0 => Some((until, false)),
+        // Fires now, or an invalid probability that `step` reports.
+        p if !(0.0..1.0).contains(&p) => None,
+        _ => {
+            let lane = node.lane.expect("drawing rules have lanes") + steps; // ok: compile gives every drawing rule lanes
+            let fires = (0..until - m).find(|&j| ws.lanes.peek((lane + j) as usize, branch) < pv);
+            match fires {
+                Some(0) => None,
+                Some(j) => Some((m + j, true)),
+                None => Some((until, true)),
+            }
+        }
+    }
 }
 
 /// Runs one step of a node whose condition was found to be `holds`:
@@ -197,22 +303,10 @@ fn decide(
     };
     Ok(match rule {
         Rule::Chance { p } => {
-            // A probability that depends on time only through comparisons
-            // with dates is recomputed only when a date is crossed or the
-            // state changes.
-            let p = match &node.chance_breaks {
-                Some(breaks) => {
-                    let segment = breaks.partition_point(|&b| f64::from(b) <= slots[NOW_SLOT as usize]) as u32;
-                    let cached = &mut ws.chances[index];
-                    if cached.0 == ws.version && cached.1 == segment {
-                        cached.2
-                    } else {
-                        let v = p.eval(slots, stack);
-                        *cached = (ws.version, segment, v);
-                        v
-                    }
-                }
-                None => p.eval(slots, stack),
+            let now = ws.slots[NOW_SLOT as usize] as u32;
+            let p = match chance_now(ws, node, index, p, now) {
+                Some((p, _)) => p,
+                None => p.eval(&ws.slots, &mut ws.stack),
             };
             let p = probability(p, "probability")?;
             // A certain outcome needs no draw: lanes are independent, so
@@ -301,6 +395,9 @@ fn decide(
 /// Applies effects together: all right sides are read before any is written.
 fn apply(ws: &mut Workspace, effects: &Effects) {
     ws.version += u64::from(!effects.assigns.is_empty());
+    for &i in effects.stales.iter() {
+        ws.memos[i as usize] = FORGOTTEN;
+    }
     match &effects.assigns[..] {
         [] => {}
         [(slot, code)] => ws.slots[*slot as usize] = code.eval(&ws.slots, &mut ws.stack),

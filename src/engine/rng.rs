@@ -107,10 +107,21 @@ impl Lanes {
         self.draws
     }
 
+    /// Counts `n` draws that were read ahead with [`Self::peek`].
+    pub fn count(&mut self, n: u64) {
+        self.draws += n;
+    }
+
     /// The uniform of `lane` in `branch`.
     #[inline]
     pub fn uniform(&mut self, lane: usize, branch: u64) -> f64 {
         self.draws += 1;
+        self.peek(lane, branch)
+    }
+
+    /// The uniform of `lane` in `branch`, not counted as a draw.
+    #[inline]
+    pub fn peek(&mut self, lane: usize, branch: u64) -> f64 {
         let w = &self.windows[lane];
         let offset = branch.wrapping_sub(w.start);
         if offset < WINDOW {

@@ -45,6 +45,9 @@ pub enum Why {
 /// Observer of a running branch. Every method defaults to doing nothing, so
 /// the engine's hot loop, with [`NoTrace`], pays nothing for it.
 pub trait Trace {
+    /// Whether this trace ignores everything, so that the engine may skip
+    /// over a run of monthly "no" decisions instead of telling each one.
+    const SILENT: bool = false;
     fn param(&mut self, _param: &Param, _value: f64) {}
     fn month(&mut self, _month: Month) {}
     fn node(&mut self, _p: &Program, _node: &Node, _step: u32, _decision: Option<&Decision>, _fired: bool) {}
@@ -53,7 +56,9 @@ pub trait Trace {
 }
 
 pub struct NoTrace;
-impl Trace for NoTrace {}
+impl Trace for NoTrace {
+    const SILENT: bool = true;
+}
 
 /// Collects a readable, dated account of one branch.
 #[derive(Default)]

@@ -122,7 +122,31 @@ mod tests {
     fn breaks_are_where_comparisons_with_the_clock_can_change() {
         let (code, _) =
             compile_source("if x < 3 then 1 else (if 7.5 <= x then y else 2)", None, &mut TestScope).unwrap();
-        assert_eq!(code.breaks_on(0).as_deref(), Some(&[3, 4, 8][..]));
+        assert_eq!(code.breaks_on(0).as_deref(), Some(&[3, 8][..]));
+        // Each comparison changes its truth exactly at its break: the value
+        // at a break differs from the value just before it, and between
+        // breaks it stays the same.
+        for (src, breaks) in [
+            ("x < 3", &[3][..]),
+            ("x >= 3", &[3]),
+            ("x <= 3", &[4]),
+            ("x > 3", &[4]),
+            ("3 > x", &[3]),
+            ("3 <= x", &[3]),
+            ("3 >= x", &[4]),
+            ("3 < x", &[4]),
+            ("x < 2.5", &[3]),
+            ("x > 2.5", &[3]),
+            ("x == 3", &[3, 4]),
+            ("x != 3", &[3, 4]),
+        ] {
+            let (code, _) = compile_source(src, None, &mut TestScope).unwrap();
+            assert_eq!(code.breaks_on(0).as_deref(), Some(breaks), "{src}");
+            for x in 1..8 {
+                let changes = eval(src, f64::from(x), false) != eval(src, f64::from(x - 1), false);
+                assert_eq!(changes, breaks.contains(&(x as u32)), "{src} at {x}");
+            }
+        }
         let (code, _) = compile_source("y * 2", None, &mut TestScope).unwrap();
         assert_eq!(code.breaks_on(0).as_deref(), Some(&[][..]));
         let (code, _) = compile_source("x * 2", None, &mut TestScope).unwrap();

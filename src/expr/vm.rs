@@ -263,13 +263,20 @@ impl Code {
             if *op != Op::Load(slot) {
                 continue;
             }
-            let c = match (i.checked_sub(1).map(|j| ops[j]), ops.get(i + 1), ops.get(i + 2)) {
-                (_, Some(Op::Const(c)), Some(&cmp)) if is_cmp(cmp) => *c,
-                (Some(Op::Const(c)), Some(&cmp), _) if is_cmp(cmp) => c,
+            // Read as `slot OP c`: a constant on the left flips the operator.
+            let (c, op) = match (i.checked_sub(1).map(|j| ops[j]), ops.get(i + 1), ops.get(i + 2)) {
+                (_, Some(Op::Const(c)), Some(&cmp)) if is_cmp(cmp) => (*c, cmp),
+                (Some(Op::Const(c)), Some(&cmp), _) if is_cmp(cmp) => (c, swapped(cmp)),
                 _ => return None,
             };
-            // `<`, `>=` change at ceil(c); `<=`, `>` at floor(c) + 1; `==` at both.
-            for b in [c.ceil(), c.floor() + 1.0] {
+            // `<` and `>=` change at ceil(c); `<=` and `>` at floor(c) + 1.
+            let (below, above) = (c.ceil(), c.floor() + 1.0);
+            let at: &[f64] = match op {
+                Op::Lt | Op::Ge => &[below],
+                Op::Le | Op::Gt => &[above],
+                _ => &[below, above],
+            };
+            for &b in at {
                 if (0.0..f64::from(u32::MAX)).contains(&b) {
                     breaks.push(b as u32);
                 }
@@ -296,7 +303,7 @@ impl Code {
                     !rhs_is_slot && (s != slot || (bound && op != Op::Ne))
                 }
             }),
-            _ => !self.ops.contains(&Op::Load(slot)),
+            _ => !self.reads(slot),
         }
     }
 
@@ -312,6 +319,19 @@ impl Code {
     }
 
     /// Code that pushes one constant.
+    /// Whether the code reads `slot`.
+    pub fn reads(&self, slot: u32) -> bool {
+        self.ops.contains(&Op::Load(slot))
+    }
+
+    /// The slots the code reads.
+    pub fn loads(&self) -> impl Iterator<Item = u32> + '_ {
+        self.ops.iter().filter_map(|op| match op {
+            Op::Load(s) => Some(*s),
+            _ => None,
+        })
+    }
+
     pub fn constant(v: f64) -> Self {
         Code::new(vec![Op::Const(v)])
     }

@@ -64,6 +64,7 @@ pub fn compile(sc: &Scenario) -> Result<Program, Diagnostic> {
     for p in &sc.processes {
         processes.push(b.node(p, NodeKind::Process, &meta, &forced, &clamped)?);
     }
+    super::nodes::link_stales(&mut events, &mut processes);
     let outcomes = b.checks(&sc.outcomes)?;
     if outcomes.is_empty() {
         let at = sc.header.id.as_ref().map(Item::span);

@@ -154,6 +154,10 @@ impl Node {
 #[derive(Debug, Clone, Default)]
 pub struct Effects {
     pub assigns: Vec<(u32, Code)>,
+    /// The processes (by node index: events first, then processes) whose
+    /// condition or chance probability reads a slot these effects write:
+    /// what the engine remembers of them goes stale.
+    pub stales: Box<[u32]>,
 }
 
 #[derive(Debug, Clone)]

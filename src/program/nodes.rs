@@ -351,7 +351,10 @@ impl Builder<'_> {
                 assigns.push((slot, code));
             }
         }
-        Ok(Effects { assigns })
+        Ok(Effects {
+            assigns,
+            stales: Box::default(),
+        })
     }
 
     pub(super) fn checks(&mut self, items: &[Item<Spanned<raw::Outcome>>]) -> Result<Vec<Check>, Diagnostic> {
@@ -424,4 +427,30 @@ fn visit(
     state[i] = 2;
     order.push(i);
     Ok(())
+}
+
+/// Links every node's effects to the processes they can change the
+/// condition or chance probability of (see [`Effects::stales`]).
+pub(super) fn link_stales(events: &mut [Node], processes: &mut [Node]) {
+    let first = events.len() as u32;
+    let reads: Vec<HashSet<u32>> = processes
+        .iter()
+        .map(|n| {
+            let p = match &n.rule {
+                Some(Rule::Chance { p }) => Some(p),
+                _ => None,
+            };
+            std::iter::once(&n.when).chain(p).flat_map(|c| c.loads()).collect()
+        })
+        .collect();
+    let stales = |effects: &Effects| -> Box<[u32]> {
+        (0..reads.len() as u32)
+            .filter(|&k| effects.assigns.iter().any(|(slot, _)| reads[k as usize].contains(slot)))
+            .map(|k| first + k)
+            .collect()
+    };
+    for n in events.iter_mut().chain(processes.iter_mut()) {
+        n.then.stales = stales(&n.then);
+        n.otherwise.stales = stales(&n.otherwise);
+    }
 }

@@ -122,6 +122,47 @@ fn shortcuts_change_no_result() {
     }
 }
 
+/// A trace that listens, so the engine walks every month and step.
+struct Listening;
+impl sim::engine::trace::Trace for Listening {}
+
+/// Unobserved, the engine reads runs of monthly "no" decisions ahead and
+/// skips them; observed, it walks them step by step. Both must agree on
+/// every branch: the same result, flags, metrics, steps, path and draws.
+#[test]
+fn quiet_runs_change_no_branch() {
+    for (file, skips) in [
+        (crate::common::root().join("scenarios/historical.toml"), true),
+        (crate::common::root().join("scenarios/pow_compromise.toml"), true),
+        // Its chance process has `else` effects: walked either way.
+        (fixture("harbour.toml"), false),
+    ] {
+        let p = program(&file, &[]);
+        // Whether the shortcut applies: a chance process with a steady
+        // condition, a probability that changes only at dates, and no
+        // `else` effects.
+        let eligible = p.processes.iter().any(|n| {
+            matches!(n.rule, Some(sim::program::Rule::Chance { .. }))
+                && n.steady
+                && n.chance_breaks.is_some()
+                && n.otherwise.assigns.is_empty()
+        });
+        assert_eq!(eligible, skips, "{}", file.display());
+        let (mut quiet, mut walked) = (Workspace::new(&p, 5), Workspace::new(&p, 5));
+        for branch in 0..3000 {
+            run_branch(&p, &mut quiet, branch, &mut NoTrace).unwrap();
+            run_branch(&p, &mut walked, branch, &mut Listening).unwrap();
+            assert_eq!(quiet.record, walked.record, "{} branch {branch}", file.display());
+            assert_eq!(
+                quiet.lanes.draws(),
+                walked.lanes.draws(),
+                "{} branch {branch}",
+                file.display()
+            );
+        }
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(300))]
 
