@@ -45,6 +45,8 @@ pub struct Workspace {
     windows: Vec<(u32, u32)>,
     /// Per node (only processes use theirs).
     memos: Vec<Memo>,
+    /// Per event: its month, counted from the start.
+    event_months: Vec<u32>,
     /// Bumped whenever an effect writes the state.
     version: u64,
     /// The stop condition's value and the state version it was evaluated
@@ -77,6 +79,11 @@ impl Workspace {
             scratch: vec![0.0; widest],
             windows: program.processes.iter().map(|n| n.window).collect(),
             memos: vec![FORGOTTEN; nodes],
+            event_months: program
+                .events
+                .iter()
+                .map(|e| e.date.since(program.meta.start) as u32)
+                .collect(),
             version: 0,
             stop: None,
             stop_reads_now: program.stop_when.as_ref().is_some_and(|s| s.reads(NOW_SLOT)),
@@ -113,14 +120,14 @@ pub fn run_branch<T: Trace>(p: &Program, ws: &mut Workspace, branch: u64, trace:
     }
     ws.version = 0;
     ws.stop = None;
-    ws.memos.fill(FORGOTTEN);
+    ws.memos[p.events.len()..].fill(FORGOTTEN);
     let mut next_event = 0;
     let n_events = p.events.len();
     for m in 0..months as u32 {
         let month = p.meta.start.plus(m as i32);
         ws.slots[NOW_SLOT as usize] = f64::from(m);
         trace.month(month);
-        while next_event < n_events && p.events[next_event].date == month {
+        while ws.event_months.get(next_event) == Some(&m) {
             let node = &p.events[next_event];
             let holds = node.when.eval(&ws.slots, &mut ws.stack) != 0.0;
             step(p, ws, node, holds, next_event, 0, branch, trace)?;
