@@ -5,6 +5,7 @@ mod common;
 mod compare;
 mod determinism;
 mod errors;
+mod format1;
 mod golden;
 mod korea;
 mod properties;
