@@ -3,8 +3,8 @@
 //! error), 2 (bad input or usage).
 
 use crate::diagnostic::Report as ErrorReport;
+use crate::engine::narrative::Narrative;
 use crate::engine::run::{self, DEFAULT_BATCH, RunSettings};
-use crate::engine::trace::Narrative;
 use crate::export::{Format, exporter};
 use crate::program::{self, Program};
 use crate::report::Report;
@@ -264,9 +264,12 @@ pub fn execute(command: Command) -> Result<(), Failure> {
                 p.outcomes.len(),
                 p.flags.len(),
                 p.metrics.len(),
-                p.meta.start,
-                p.meta.horizon,
+                p.meta.clock.format(0),
+                p.meta.clock.format(p.meta.clock.last),
             );
+            for w in &p.warnings {
+                eprintln!("warning: {w}");
+            }
             Ok(())
         }
         Command::Explain(args) => {
@@ -275,7 +278,7 @@ pub fn execute(command: Command) -> Result<(), Failure> {
             let mut story = Narrative::default();
             run::replay(&p, seed, args.branch, &mut story).map_err(|e| run_failure(&p, e))?;
             println!("{} · branch {} · seed {}", p.meta.title, args.branch, seed);
-            for line in story.lines {
+            for line in story.draws.iter().chain(&story.lines) {
                 println!("{line}");
             }
             if let Some(base_file) = &p.meta.extends {

@@ -16,3 +16,4 @@ pub mod rewrite;
 pub mod scenario;
 pub mod stats;
 pub mod sweep;
+pub mod time;

@@ -1,7 +1,7 @@
 //! The result of a run as one serializable value; every exporter reads it.
 
 use crate::engine::run::RunSettings;
-use crate::program::{NodeKind, Program};
+use crate::program::{NodeKind, Program, Timing};
 use crate::scenario::Change;
 use crate::stats::Tally;
 use crate::stats::interval::wilson;
@@ -26,6 +26,8 @@ pub struct Report {
     pub paths: Vec<PathStat>,
     /// What this scenario changes in its base (empty for a base scenario).
     pub changes: Vec<Change>,
+    /// What `sim check` warns about (parameters nothing reads, ...).
+    pub warnings: Vec<String>,
     /// Present when the run is shown against a base scenario.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub comparison: Option<crate::compare::Comparison>,
@@ -52,8 +54,12 @@ pub struct ScenarioInfo {
     pub title: String,
     pub question: Option<String>,
     pub passage: Option<String>,
+    /// Discussion prompts for class.
+    pub prompts: Vec<String>,
     pub file: String,
     pub extends: Option<String>,
+    /// One tick of the scenario's clock ("month", "day", "2 hours").
+    pub tick: String,
 }
 
 impl ScenarioInfo {
@@ -64,8 +70,10 @@ impl ScenarioInfo {
             title: m.title.clone(),
             question: m.question.clone(),
             passage: m.passage.clone(),
+            prompts: m.prompts.clone(),
             file: m.file.display().to_string(),
             extends: m.extends.as_ref().map(|e| e.display().to_string()),
+            tick: m.clock.tick_name(),
         }
     }
 }
@@ -104,8 +112,11 @@ pub struct EventStat {
     pub actor: Option<String>,
     /// `event` or `process`.
     pub kind: &'static str,
-    /// Event: its month. Process: the first month it may run.
-    pub date: String,
+    /// Its fixed date (a process: its first), at the clock's precision;
+    /// `null` when it is timed after another event or by the parameters.
+    pub date: Option<String>,
+    /// When it is due, in words ("every month from 1950-06", "2 days after `strike`").
+    pub timing: String,
     /// Whether a rule (or an intervention) decides it.
     pub decision: bool,
     /// Branches in which it was reached (a process: ran at least one step).
@@ -116,9 +127,22 @@ pub struct EventStat {
     pub p: f64,
     /// `fired / reached`.
     pub p_given_reached: f64,
-    /// Processes: mean monthly steps per branch.
+    /// Processes: mean steps per branch.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mean_steps: Option<f64>,
+    /// A decision among named options: how often each was picked.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub options: Vec<OptionStat>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct OptionStat {
+    pub id: String,
+    pub label: String,
+    /// Branches in which it was picked at least once.
+    pub count: u64,
+    /// `count / branches`.
+    pub p: f64,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -137,9 +161,16 @@ pub struct MetricStat {
     pub exact_quantiles: bool,
 }
 
+/// A decision of a path as it reads: `event_id: option`.
+pub fn path_step(p: &Program, code: u32) -> String {
+    let node = p.node(code >> 8);
+    format!("{}: {}", node.id, node.option_name(code & 0xff))
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct PathStat {
-    /// `event_id: yes|no` for each decision reached, in order.
+    /// `node_id: option` for each decision, in order (`yes`/`no` for a
+    /// yes/no decision; a process's run of equal decisions once).
     pub steps: Vec<String>,
     pub count: u64,
     pub p: f64,
@@ -148,25 +179,45 @@ pub struct PathStat {
 impl Report {
     pub fn new(p: &Program, settings: &RunSettings, t: &Tally) -> Self {
         let n = t.branches;
-        let nodes = p.events.iter().chain(&p.processes);
-        let events = nodes
+        let mut offset = 0;
+        let events = p
+            .nodes()
             .enumerate()
-            .map(|(i, node)| EventStat {
-                id: node.id.clone(),
-                label: node.label.clone(),
-                actor: node.actor.clone(),
-                kind: if node.kind == NodeKind::Event {
-                    "event"
-                } else {
-                    "process"
-                },
-                date: node.date.to_string(),
-                decision: node.is_decision(),
-                reached: t.reached[i],
-                fired: t.fired[i],
-                p: ratio(t.fired[i], n),
-                p_given_reached: ratio(t.fired[i], t.reached[i]),
-                mean_steps: (node.kind == NodeKind::Process).then(|| ratio(t.steps[i], n)),
+            .map(|(i, node)| {
+                let options = node
+                    .options
+                    .iter()
+                    .enumerate()
+                    .map(|(k, o)| OptionStat {
+                        id: o.id.clone(),
+                        label: o.label.clone(),
+                        count: t.chosen[offset + k],
+                        p: ratio(t.chosen[offset + k], n),
+                    })
+                    .collect();
+                offset += node.options.len();
+                EventStat {
+                    id: node.id.clone(),
+                    label: node.label.clone(),
+                    actor: node.actor.clone(),
+                    kind: if node.kind == NodeKind::Event {
+                        "event"
+                    } else {
+                        "process"
+                    },
+                    date: match node.timing {
+                        Timing::At(tick) => Some(p.meta.clock.format(tick)),
+                        _ => None,
+                    },
+                    timing: p.timing_text(node),
+                    decision: node.is_decision(),
+                    reached: t.reached[i],
+                    fired: t.fired[i],
+                    p: ratio(t.fired[i], n),
+                    p_given_reached: ratio(t.fired[i], t.reached[i]),
+                    mean_steps: (node.kind == NodeKind::Process).then(|| ratio(t.steps[i], n)),
+                    options,
+                }
             })
             .collect();
         let metrics = p
@@ -189,16 +240,7 @@ impl Report {
             .top_paths(TOP_PATHS)
             .into_iter()
             .map(|(steps, count)| PathStat {
-                steps: steps
-                    .iter()
-                    .map(|s| {
-                        format!(
-                            "{}: {}",
-                            p.events[(s >> 1) as usize].id,
-                            if s & 1 == 1 { "yes" } else { "no" }
-                        )
-                    })
-                    .collect(),
+                steps: steps.iter().map(|&code| path_step(p, code)).collect(),
                 count,
                 p: ratio(count, n),
             })
@@ -225,6 +267,7 @@ impl Report {
             metrics,
             paths,
             changes: p.changes.clone(),
+            warnings: p.warnings.clone(),
             comparison: None,
         }
     }

@@ -14,11 +14,11 @@ fn describe(v: &ParamValue) -> String {
 }
 
 /// What tells two versions of a node apart, short of comparing code.
-fn signature(n: &Node) -> String {
+fn signature(p: &Program, n: &Node) -> String {
     format!(
         "{}|{}|{}|{:?}|{:?}|{:?}|{}|{}",
         n.label,
-        n.date,
+        p.timing_text(n),
         n.max_steps,
         n.rule.as_ref().map(|r| r.kind()),
         n.actor,
@@ -79,19 +79,23 @@ pub fn structural_changes(base: &Program, other: &Program) -> Vec<Change> {
             }
         }
     }
-    let nodes = |p: &Program| p.events.iter().chain(&p.processes).cloned().collect::<Vec<Node>>();
+    let nodes = |p: &Program| p.nodes().cloned().collect::<Vec<Node>>();
     let (bn, on) = (nodes(base), nodes(other));
     for n in &on {
         match bn.iter().find(|b| b.id == n.id) {
-            None => out.push(change(ChangeKind::Added, &n.id, format!("`{}` ({})", n.id, n.date))),
+            None => out.push(change(
+                ChangeKind::Added,
+                &n.id,
+                format!("`{}` ({})", n.id, other.timing_text(n)),
+            )),
             Some(b) if b.forced != n.forced => {
                 let detail = match n.forced {
-                    Some(v) => format!("do({} = {v})", n.id),
+                    Some(v) => format!("do({} = {})", n.id, n.option_name(v)),
                     None => format!("`{}` decided by its rule again", n.id),
                 };
                 out.push(change(ChangeKind::Do, &n.id, detail));
             }
-            Some(b) if signature(b) != signature(n) => {
+            Some(b) if signature(base, b) != signature(other, n) => {
                 out.push(change(ChangeKind::Modified, &n.id, format!("`{}`", n.id)))
             }
             Some(_) => {}

@@ -1,10 +1,14 @@
-//! One branch: draw the parameters, walk the months, run the events due and
-//! the processes that hold, decide by each rule, and record what happened.
+//! One branch: draw the parameters, then advance from one due key to the
+//! next (see `schedule`): the dated events of a tick in order, then the
+//! process steps due, each deciding by its rule and applying its effects;
+//! stop when `stop_when` holds; record what happened.
 
+use super::decide::{Ctx, Decision, Why, decide};
 use super::rng::Lanes;
-use super::trace::{Decision, Trace, Why};
-use crate::expr::{Code, Stack};
-use crate::program::{Effects, NOW_SLOT, Node, ParamValue, Program, Rule};
+use super::schedule::{IDLE, NEVER, NodeState, Quiet, grid, key, tick_of};
+use super::trace::Trace;
+use crate::expr::Stack;
+use crate::program::{Assign, Delay, Effects, NOW_SLOT, NodeKind, ParamValue, Period, Program, Rule, Timing, YES};
 use crate::stats::Record;
 use crate::stats::moments::{MAX_ABS, fixed};
 
@@ -15,24 +19,8 @@ pub struct RunError {
     pub message: String,
 }
 
-/// What the engine remembers of a process between months. It holds until
-/// an effect writes a slot the process reads (see `Effects::stales`).
-#[derive(Debug, Clone, Copy)]
-struct Memo {
-    /// The value of a steady condition.
-    holds: Option<bool>,
-    /// The chance probability, and the first month it may differ in.
-    chance: Option<(f64, u32)>,
-    /// Every month before this one is a known "no" whose draw was already
-    /// read; and whether those months draw at all (probability above 0).
-    quiet: (u32, bool),
-}
-
-const FORGOTTEN: Memo = Memo {
-    holds: None,
-    chance: None,
-    quiet: (0, false),
-};
+/// The option code of something that happened without a decision.
+pub const HAPPENED: u32 = 0xff;
 
 /// Per-thread scratch space, reused for every branch (no allocation per branch).
 pub struct Workspace {
@@ -40,53 +28,64 @@ pub struct Workspace {
     pub stack: Stack,
     pub lanes: Lanes,
     pub record: Record,
-    scratch: Vec<f64>,
-    /// Per process: the months it may run in this branch.
-    windows: Vec<(u32, u32)>,
-    /// Per node (only processes use theirs).
-    memos: Vec<Memo>,
-    /// Per event: its month, counted from the start.
-    event_months: Vec<u32>,
+    pub(super) scratch: Vec<f64>,
+    pub(super) nodes: Vec<NodeState>,
+    /// Per node: the ticks it may run in, narrowed by the branch's parameters.
+    pub(super) windows: Vec<(u32, u32)>,
+    /// The one-shot events with a fixed date: (tick, node), in order. They
+    /// are the first events, so their node index is their position.
+    fixed: Vec<u32>,
+    /// Every other node: processes, watched and relative events.
+    moving: Vec<u32>,
+    /// Nodes whose window narrows once the parameters are drawn.
+    narrowed: Vec<u32>,
     /// Bumped whenever an effect writes the state.
     version: u64,
     /// The stop condition's value and the state version it was evaluated
     /// at, when it does not read `now`.
     stop: Option<(u64, bool)>,
+    /// The key being run.
+    now: u64,
+    /// Whether the stop condition reads `now`, and where its value can
+    /// change with `now` alone (`None`: anywhere).
     stop_reads_now: bool,
+    stop_breaks: Option<Box<[u32]>>,
 }
 
 impl Workspace {
     pub fn new(program: &Program, seed: u64) -> Self {
-        let nodes = program.events.len() + program.processes.len();
-        let widest = program
+        let count = program.events.len() + program.processes.len();
+        let fixed: Vec<u32> = program
             .events
             .iter()
-            .chain(&program.processes)
-            .map(|n| {
-                let features = match &n.rule {
-                    Some(Rule::Analogy(a)) => a.features.len(),
-                    _ => 0,
-                };
-                features.max(n.then.assigns.len()).max(n.otherwise.assigns.len())
+            .map_while(|e| match e.timing {
+                Timing::At(t) if !e.is_watched() => Some(t),
+                _ => None,
             })
-            .max()
-            .unwrap_or(0);
+            .collect();
+        let moving = (fixed.len() as u32..count as u32).collect();
+        let narrowed = program
+            .nodes()
+            .enumerate()
+            .filter(|(_, n)| n.window_from_params)
+            .map(|(i, _)| i as u32)
+            .collect();
         Workspace {
             slots: program.initial.clone(),
             stack: Stack::default(),
             lanes: Lanes::new(seed, &program.lanes),
-            record: Record::new(program.flags.len(), program.metrics.len(), nodes),
-            scratch: vec![0.0; widest],
-            windows: program.processes.iter().map(|n| n.window).collect(),
-            memos: vec![FORGOTTEN; nodes],
-            event_months: program
-                .events
-                .iter()
-                .map(|e| e.date.since(program.meta.start) as u32)
-                .collect(),
+            record: Record::new(&program.shape()),
+            scratch: Vec::with_capacity(64),
+            nodes: vec![IDLE; count],
+            windows: program.nodes().map(|n| n.window).collect(),
+            fixed,
+            moving,
+            narrowed,
             version: 0,
             stop: None,
+            now: 0,
             stop_reads_now: program.stop_when.as_ref().is_some_and(|s| s.reads(NOW_SLOT)),
+            stop_breaks: program.stop_when.as_ref().and_then(|s| s.breaks_on(NOW_SLOT)),
         }
     }
 }
@@ -94,10 +93,7 @@ impl Workspace {
 /// Runs branch `branch`, leaving what happened in `ws.record`.
 pub fn run_branch<T: Trace>(p: &Program, ws: &mut Workspace, branch: u64, trace: &mut T) -> Result<(), RunError> {
     ws.slots.copy_from_slice(&p.initial);
-    let rec = &mut ws.record;
-    rec.path.clear();
-    rec.reached.fill(0);
-    rec.fired.fill(0);
+    ws.record.clear();
     for param in &p.params {
         if let ParamValue::Drawn { dist, lane } = &param.value {
             let u = ws.lanes.uniform(*lane as usize, branch);
@@ -105,312 +101,476 @@ pub fn run_branch<T: Trace>(p: &Program, ws: &mut Workspace, branch: u64, trace:
             trace.param(param, ws.slots[param.slot as usize]);
         }
     }
-    let months = p.meta.months();
+    let clock = &p.meta.clock;
     let params = 1..=p.params.len() as u32;
-    for (w, node) in ws
-        .windows
-        .iter_mut()
-        .zip(&p.processes)
-        .filter(|(_, n)| n.window_from_params)
-    {
-        let first = node.date.since(p.meta.start);
-        *w = crate::program::window(&node.when, first, months, |s| {
+    for &i in &ws.narrowed {
+        let node = p.node(i);
+        ws.windows[i as usize] = crate::program::window(&node.when, node.window.0, node.window.1, |s| {
             params.contains(&s).then(|| ws.slots[s as usize])
         });
     }
+    for &i in &ws.moving {
+        ws.nodes[i as usize] = IDLE;
+    }
     ws.version = 0;
     ws.stop = None;
-    ws.memos[p.events.len()..].fill(FORGOTTEN);
-    let mut next_event = 0;
-    let n_events = p.events.len();
-    for m in 0..months as u32 {
-        let month = p.meta.start.plus(m as i32);
-        ws.slots[NOW_SLOT as usize] = f64::from(m);
-        trace.month(month);
-        while ws.event_months.get(next_event) == Some(&m) {
-            let node = &p.events[next_event];
-            let holds = node.when.eval(&ws.slots, &mut ws.stack) != 0.0;
-            step(p, ws, node, holds, next_event, 0, branch, trace)?;
-            next_event += 1;
+    let moving = std::mem::take(&mut ws.moving);
+    ws.start_all(p, &moving);
+    ws.moving = moving;
+    let mut cursor = 0;
+    let mut tick: Option<u32> = None;
+    let mut stopped = None;
+    loop {
+        let fixed_key = ws.fixed.get(cursor).map_or(NEVER, |&t| key(t, cursor as u32));
+        let mut next = fixed_key;
+        for &i in &ws.moving {
+            next = next.min(ws.nodes[i as usize].due);
         }
-        for (k, node) in p.processes.iter().enumerate() {
-            let i = n_events + k;
-            let (first, last) = ws.windows[k];
-            if !(first..=last).contains(&m) {
-                continue;
-            }
-            let (quiet_until, draws) = ws.memos[i].quiet;
-            if T::SILENT && m < quiet_until {
-                // A known "no", and a quiet run has no `else` effects.
-                ws.record.reached[i] += 1;
-                ws.lanes.count(u64::from(draws));
-                continue;
-            }
-            let steps = ws.record.reached[i];
-            if steps >= node.max_steps {
-                continue;
-            }
-            // A steady condition keeps its value while what it reads does.
-            let holds = match ws.memos[i].holds {
-                Some(holds) => holds,
-                None => {
-                    let holds = node.when.eval(&ws.slots, &mut ws.stack) != 0.0;
-                    if node.steady {
-                        ws.memos[i].holds = Some(holds);
-                    }
-                    holds
-                }
-            };
-            if !holds {
-                continue;
-            }
-            if T::SILENT {
-                if let Some(run) = quiet_run(ws, node, i, steps, m, last, branch) {
-                    ws.memos[i].quiet = run;
-                    ws.record.reached[i] += 1;
-                    ws.lanes.count(u64::from(run.1));
-                    continue;
-                }
-            }
-            step(p, ws, node, true, i, steps, branch, trace)?;
+        if next == NEVER || tick_of(next) > clock.last {
+            break;
         }
-        if let Some(stop) = &p.stop_when {
-            let stops = match ws.stop {
-                Some((version, stops)) if version == ws.version => stops,
-                _ => {
-                    let stops = stop.eval(&ws.slots, &mut ws.stack) != 0.0;
-                    if !ws.stop_reads_now {
+        let t = tick_of(next);
+        if tick != Some(t) {
+            if let Some(stop) = &p.stop_when {
+                stopped = match (tick, ws.stop_reads_now) {
+                    // Nothing changed since it was last found false.
+                    (Some(_), false) if ws.stop.is_some_and(|(v, _)| v == ws.version) => None,
+                    (Some(at), false) => {
+                        let stops = stop.eval(&ws.slots, &mut ws.stack) != 0.0;
                         ws.stop = Some((ws.version, stops));
+                        stops.then(|| {
+                            trace.stop(p, at);
+                            at
+                        })
                     }
-                    stops
+                    _ => stop_before(p, ws, tick, t, trace),
+                };
+                if stopped.is_some() {
+                    break;
                 }
-            };
-            if stops {
-                trace.stop(month);
-                break;
             }
+            tick = Some(t);
+            ws.slots[NOW_SLOT as usize] = f64::from(t);
+            trace.tick(p, t);
+        }
+        ws.now = next;
+        let i = next as u32;
+        if next == fixed_key {
+            cursor += 1;
+            let holds = p.events[i as usize].when.eval(&ws.slots, &mut ws.stack) != 0.0;
+            step(p, ws, i, holds, branch, trace)?;
+        } else {
+            visit(p, ws, i, t, branch, trace)?;
         }
     }
+    if stopped.is_none() {
+        stopped = stop_before(p, ws, tick, clock.last + 1, trace);
+    }
+    ws.slots[NOW_SLOT as usize] = f64::from(stopped.unwrap_or(clock.last));
     finish(p, ws, branch, trace)
 }
 
-/// The probability of a chance process in month `m`, and the first month
-/// it may differ in. It is kept until then or until what it reads changes.
-/// `None` if it depends on time in another way.
-fn chance_now(ws: &mut Workspace, node: &Node, i: usize, p: &Code, m: u32) -> Option<(f64, u32)> {
+/// Checks the stop condition at the end of tick `from` (after what
+/// happened in it), then at the idle ticks before `to` where a change of
+/// `now` alone can make it hold; returns the tick it first holds at.
+fn stop_before<T: Trace>(p: &Program, ws: &mut Workspace, from: Option<u32>, to: u32, trace: &mut T) -> Option<u32> {
+    let stop = p.stop_when.as_ref()?;
+    let reads_now = ws.stop_reads_now;
+    let holds_at = |ws: &mut Workspace, t: u32| {
+        ws.slots[NOW_SLOT as usize] = f64::from(t);
+        match ws.stop {
+            Some((version, stops)) if !reads_now && version == ws.version => stops,
+            _ => {
+                let stops = stop.eval(&ws.slots, &mut ws.stack) != 0.0;
+                ws.stop = Some((ws.version, stops));
+                stops
+            }
+        }
+    };
+    let mut first = None;
+    if let Some(t) = from {
+        if holds_at(ws, t) {
+            first = Some(t);
+        }
+    }
+    let start = from.map_or(0, |t| t + 1);
+    if first.is_none() && start < to && (reads_now || from.is_none()) {
+        if holds_at(ws, start) {
+            first = Some(start);
+        } else if reads_now {
+            let breaks = ws.stop_breaks.take();
+            first = match &breaks {
+                Some(b) => b
+                    .iter()
+                    .copied()
+                    .filter(|&b| b > start && b < to)
+                    .find(|&b| holds_at(ws, b)),
+                None => (start + 1..to).find(|&t| holds_at(ws, t)),
+            };
+            ws.stop_breaks = breaks;
+        }
+    }
+    if let Some(t) = first {
+        trace.stop(p, t);
+    }
+    first
+}
+
+/// Runs a moving node (a process, or a watched or relative event) due now.
+fn visit<T: Trace>(
+    p: &Program,
+    ws: &mut Workspace,
+    i: u32,
+    t: u32,
+    branch: u64,
+    trace: &mut T,
+) -> Result<(), RunError> {
+    let node = p.node(i);
+    let iu = i as usize;
+    if node.kind == NodeKind::Event && !node.is_watched() {
+        ws.nodes[iu].due = NEVER;
+        let holds = node.when.eval(&ws.slots, &mut ws.stack) != 0.0;
+        return step(p, ws, i, holds, branch, trace);
+    }
+    ws.nodes[iu].quiet = None;
+    let holds = match ws.nodes[iu].memo.holds {
+        Some(h) => h,
+        None => {
+            let h = node.when.eval(&ws.slots, &mut ws.stack) != 0.0;
+            if node.steady {
+                ws.nodes[iu].memo.holds = Some(h);
+            }
+            h
+        }
+    };
+    if node.kind == NodeKind::Event {
+        // Watched: it happens at the first tick its condition holds.
+        let s = &mut ws.nodes[iu];
+        s.due = match (holds, node.steady) {
+            (true, _) | (false, true) => NEVER,
+            (false, false) if t < s.last => key(t + 1, i),
+            (false, false) => NEVER,
+        };
+        return if holds {
+            step(p, ws, i, true, branch, trace)
+        } else {
+            Ok(())
+        };
+    }
+    let k = ws.nodes[iu].k;
+    if !holds {
+        // A steady condition sleeps until an effect makes it stale.
+        ws.nodes[iu].due = NEVER;
+        if !node.steady {
+            ws.schedule_step(p, i, k + 1);
+        }
+        return Ok(());
+    }
+    if T::SILENT {
+        if let Some(run) = quiet_run(p, ws, i, t, branch) {
+            let steps = run.steps;
+            ws.record.reached[iu] += steps;
+            if run.draws {
+                ws.lanes.count(u64::from(steps));
+            }
+            ws.nodes[iu].quiet = Some(run);
+            ws.schedule_step(p, i, k + steps);
+            return Ok(());
+        }
+    }
+    step(p, ws, i, true, branch, trace)?;
+    ws.schedule_step(p, i, k + 1);
+    Ok(())
+}
+
+/// The probability of a chance process at tick `t`, and whether it was
+/// computed afresh (not remembered). It is remembered until its next break
+/// or until what it reads changes; `None` if it depends on time otherwise.
+fn chance_now(p: &Program, ws: &mut Workspace, i: u32, t: u32) -> Option<(f64, u32, bool)> {
+    let node = p.node(i);
+    let code = node.rule.as_ref()?.chance()?;
     let breaks = node.chance_breaks.as_ref()?;
-    match ws.memos[i].chance {
-        Some((v, until)) if m < until => Some((v, until)),
+    match ws.nodes[i as usize].memo.chance {
+        Some((v, until)) if t < until => Some((v, until, false)),
         _ => {
-            let until = breaks.iter().find(|&&b| b > m).copied().unwrap_or(u32::MAX);
-            let v = p.eval(&ws.slots, &mut ws.stack);
-            ws.memos[i].chance = Some((v, until));
-            Some((v, until))
+            let until = breaks.iter().find(|&&b| b > t).copied().unwrap_or(u32::MAX);
+            let v = code.eval(&ws.slots, &mut ws.stack);
+            ws.nodes[i as usize].memo.chance = Some((v, until));
+            Some((v, until, true))
         }
     }
 }
 
-/// A run of "no" decisions read ahead, for a chance process whose steady
-/// condition holds in month `m` and which has no `else` effects: while what
-/// it reads stays unchanged, its decisions are known up to the first draw
-/// below the probability. Returns the month that draw falls in (or the end
-/// of the window, the probability's span or the step bound), and whether the
-/// run draws; `None` when the process fires now or is not of that kind.
-fn quiet_run(
-    ws: &mut Workspace,
-    node: &Node,
-    i: usize,
-    steps: u32,
-    m: u32,
-    last: u32,
-    branch: u64,
-) -> Option<(u32, bool)> {
-    let (Some(Rule::Chance { p }), None, true, true) =
-        (&node.rule, node.forced, node.steady, node.otherwise.assigns.is_empty())
-    else {
+/// A run of "no" steps read ahead, for a chance process whose steady
+/// condition holds now and which has no `else` effects: while what it reads
+/// stays unchanged, its decisions are known up to its next firing. Returns
+/// the run (up to that firing, the probability's next break, the window's
+/// end or the step bound); `None` when it fires now or is not of that kind.
+fn quiet_run(p: &Program, ws: &mut Workspace, i: u32, t: u32, branch: u64) -> Option<Quiet> {
+    let node = p.node(i);
+    if node.forced.is_some() || !node.steady || !node.otherwise.assigns.is_empty() {
         return None;
+    }
+    let (pv, until, fresh) = chance_now(p, ws, i, t)?;
+    if !(0.0..=1.0).contains(&pv) {
+        return None; // `step` reports it
+    }
+    let iu = i as usize;
+    let s = ws.nodes[iu];
+    let clock = &p.meta.clock;
+    let steps = ws.record.reached[iu];
+    // Steps before the break, within the window and the step bound.
+    let end = until.min(s.last.saturating_add(1));
+    let left = node.max_steps - steps;
+    let bound = match node.every {
+        Some(Period::Ticks(period)) => {
+            let g = grid(node, clock, s.origin, s.k);
+            end.saturating_sub(g).div_ceil(period).min(left)
+        }
+        _ => {
+            let mut n = 0;
+            while n < left && grid(node, clock, s.origin, s.k + n) < end {
+                n += 1;
+            }
+            n
+        }
     };
-    let (pv, until) = chance_now(ws, node, i, p, m)?;
-    let until = until.min(last + 1).min(m + (node.max_steps - steps));
+    let from = s.k;
+    if node.hazard {
+        let h = &mut ws.nodes[iu].hazard;
+        if fresh {
+            h.left -= f64::from(h.n) * h.h;
+            h.n = 0;
+            h.h = -(-pv).ln_1p();
+        }
+        if h.h == 0.0 {
+            h.n += bound;
+            return Some(Quiet {
+                from,
+                steps: bound,
+                draws: false,
+            });
+        }
+        if !h.drawn {
+            let lane = node.lane.expect("drawing rules have lanes") + h.firings; // ok: compile gives every drawing rule lanes
+            h.left = -ws.lanes.uniform(lane as usize, branch).ln();
+            h.drawn = true;
+        }
+        let fires_at = first_reaching(h.left, h.h, h.n);
+        let quiet = (fires_at - h.n - 1).min(bound);
+        if quiet == 0 {
+            return None;
+        }
+        ws.nodes[iu].hazard.n += quiet;
+        return Some(Quiet {
+            from,
+            steps: quiet,
+            draws: false,
+        });
+    }
     match pv {
-        0.0 => Some((until, false)),
-        // Fires now, or an invalid probability that `step` reports.
-        p if !(0.0..1.0).contains(&p) => None,
+        0.0 => Some(Quiet {
+            from,
+            steps: bound,
+            draws: false,
+        }),
+        1.0 => None,
         _ => {
             let lane = node.lane.expect("drawing rules have lanes") + steps; // ok: compile gives every drawing rule lanes
-            let fires = (0..until - m).find(|&j| ws.lanes.peek((lane + j) as usize, branch) < pv);
-            match fires {
+            match (0..bound).find(|&j| ws.lanes.peek((lane + j) as usize, branch) < pv) {
                 Some(0) => None,
-                Some(j) => Some((m + j, true)),
-                None => Some((until, true)),
+                found => Some(Quiet {
+                    from,
+                    steps: found.unwrap_or(bound),
+                    draws: true,
+                }),
             }
         }
     }
 }
 
-/// Runs one step of a node whose condition was found to be `holds`:
-/// decides, applies effects, records.
-#[allow(clippy::too_many_arguments)] // the hot loop's state, passed flat
+/// The first step count `n > after` at which `n·h` reaches `left`.
+fn first_reaching(left: f64, h: f64, after: u32) -> u32 {
+    let guess = (left / h).ceil();
+    let mut n = if guess.is_finite() && guess < f64::from(u32::MAX - 1) {
+        (guess as u32).max(after + 1)
+    } else {
+        u32::MAX - 1
+    };
+    while n > after + 1 && f64::from(n - 1) * h >= left {
+        n -= 1;
+    }
+    while f64::from(n) * h < left && n < u32::MAX - 1 {
+        n += 1;
+    }
+    n
+}
+
+/// A format-2 chance process decides one step by its waiting time.
+fn hazard_step(p: &Program, ws: &mut Workspace, i: u32, branch: u64) -> Result<Decision, RunError> {
+    let node = p.node(i);
+    let t = tick_of(ws.now);
+    let (pv, fresh) = match chance_now(p, ws, i, t) {
+        Some((v, _, fresh)) => (v, fresh),
+        None => {
+            let code = node
+                .rule
+                .as_ref()
+                .and_then(Rule::chance)
+                .expect("a hazard node decides by a chance"); // ok: `hazard` is set only then
+            (code.eval(&ws.slots, &mut ws.stack), true)
+        }
+    };
+    if !(0.0..=1.0).contains(&pv) {
+        return Err(RunError {
+            branch,
+            message: format!("the probability of `{}` is {pv}, outside [0, 1]", node.id),
+        });
+    }
+    let h = &mut ws.nodes[i as usize].hazard;
+    if fresh {
+        h.left -= f64::from(h.n) * h.h;
+        h.n = 0;
+        h.h = -(-pv).ln_1p();
+    }
+    if h.h > 0.0 && !h.drawn {
+        let lane = node.lane.expect("drawing rules have lanes") + h.firings; // ok: compile gives every drawing rule lanes
+        h.left = -ws.lanes.uniform(lane as usize, branch).ln();
+        h.drawn = true;
+    }
+    h.n += 1;
+    let fires = h.h > 0.0 && f64::from(h.n) * h.h >= h.left;
+    if fires {
+        h.firings += 1;
+        h.drawn = false;
+        h.n = 0;
+        h.left = 0.0;
+    }
+    Ok(Decision {
+        option: u32::from(fires),
+        why: Why::Hazard { p: pv, fires },
+    })
+}
+
+/// Runs one step of node `i`, whose condition was found to be `holds`:
+/// decides, applies effects, records, and starts what is timed after it.
 fn step<T: Trace>(
     p: &Program,
     ws: &mut Workspace,
-    node: &Node,
+    i: u32,
     holds: bool,
-    index: usize,
-    step: u32,
     branch: u64,
     trace: &mut T,
 ) -> Result<(), RunError> {
+    let node = p.node(i);
+    let iu = i as usize;
+    let steps = ws.record.reached[iu];
     if !holds {
-        trace.node(p, node, step, None, false);
+        trace.node(p, node, steps, None, false, &ws.slots);
         return Ok(());
     }
-    ws.record.reached[index] += 1;
+    ws.record.reached[iu] += 1;
     let decision = match (node.forced, &node.rule) {
-        (Some(yes), _) => Some(Decision { yes, why: Why::Forced }),
-        (None, Some(rule)) => Some(decide(ws, node, index, rule, step, branch)?),
+        (Some(option), _) => Some(Decision {
+            option,
+            why: Why::Forced,
+        }),
+        (None, Some(_)) if node.hazard => Some(hazard_step(p, ws, i, branch)?),
+        (None, Some(rule)) => {
+            let given = match node.kind {
+                NodeKind::Process => chance_now(p, ws, i, tick_of(ws.now)).map(|(v, ..)| v),
+                NodeKind::Event => None,
+            };
+            let mut c = Ctx {
+                slots: &ws.slots,
+                stack: &mut ws.stack,
+                lanes: &mut ws.lanes,
+                scratch: &mut ws.scratch,
+                branch,
+                step: steps,
+            };
+            Some(decide(p, node, rule, node.lane, given, &mut c, trace)?)
+        }
         (None, None) => None,
     };
-    let fired = decision.as_ref().is_none_or(|d| d.yes);
-    trace.node(p, node, step, decision.as_ref(), fired);
-    if fired {
-        ws.record.fired[index] += 1;
-        apply(ws, &node.then);
-    } else {
-        apply(ws, &node.otherwise);
+    let option = decision.as_ref().map_or(YES, |d| d.option);
+    let fired = node.fires(option);
+    trace.node(p, node, steps, decision.as_ref(), fired, &ws.slots);
+    let rec = &mut ws.record;
+    rec.fired[iu] += u32::from(fired);
+    if !node.options.is_empty() {
+        rec.chosen[rec.option_offsets[iu] as usize + option as usize] += 1;
     }
-    if decision.is_some() && node.kind == crate::program::NodeKind::Event {
-        ws.record.path.push(((index as u32) << 1) | u32::from(fired));
+    // Every event reached, and every step of a process that fired (a
+    // choice always does), goes into the branch's decisions; decisions
+    // (not plain happenings) into its path, a process's runs of equal
+    // decisions once.
+    let code = (i << 8) | if decision.is_some() { option } else { HAPPENED };
+    let t = tick_of(ws.now);
+    let kept = node.kind == NodeKind::Event || fired;
+    if kept {
+        rec.decisions.push((t, code));
+    }
+    if decision.is_some() && kept && ws.nodes[iu].last_path != code {
+        rec.path.push(code);
+        if node.kind == NodeKind::Process {
+            ws.nodes[iu].last_path = code;
+        }
+    }
+    let effects = node.effects(option);
+    if !effects.assigns.is_empty() {
+        apply(p, ws, effects, steps, branch);
+    }
+    for &f in node.followers.iter() {
+        let fu = f as usize;
+        let Timing::After {
+            option: wanted, delay, ..
+        } = &p.node(f).timing
+        else {
+            continue;
+        };
+        let matches = match wanted {
+            Some(o) => *o == option && decision.is_some(),
+            None => fired,
+        };
+        if !matches || ws.nodes[fu].started {
+            continue;
+        }
+        let at = match delay {
+            Delay::Ticks(n) => i64::from(t) + i64::from(*n),
+            Delay::Calendar(d) => p.meta.clock.after(t, *d),
+            Delay::Expr(code) => i64::from(t) + code.eval(&ws.slots, &mut ws.stack).ceil().clamp(0.0, 1e12) as i64,
+        };
+        if let Ok(at) = u32::try_from(at) {
+            if at <= p.meta.clock.last {
+                ws.start(p, f, at);
+            }
+        }
+        ws.nodes[fu].started = true;
     }
     Ok(())
 }
 
-fn decide(
-    ws: &mut Workspace,
-    node: &Node,
-    index: usize,
-    rule: &Rule,
-    step: u32,
-    branch: u64,
-) -> Result<Decision, RunError> {
-    let (slots, stack) = (&ws.slots, &mut ws.stack);
-    let probability = |v: f64, what: &str| -> Result<f64, RunError> {
-        if (0.0..=1.0).contains(&v) {
-            Ok(v)
-        } else {
-            Err(RunError {
-                branch,
-                message: format!("the {what} of `{}` is {v}, outside [0, 1]", node.id),
-            })
-        }
-    };
-    let uniform = |lanes: &mut Lanes| {
-        let lane = node.lane.expect("drawing rules have lanes") + step; // ok: compile gives every drawing rule lanes
-        lanes.uniform(lane as usize, branch)
-    };
-    Ok(match rule {
-        Rule::Chance { p } => {
-            let now = ws.slots[NOW_SLOT as usize] as u32;
-            let p = match chance_now(ws, node, index, p, now) {
-                Some((p, _)) => p,
-                None => p.eval(&ws.slots, &mut ws.stack),
-            };
-            let p = probability(p, "probability")?;
-            // A certain outcome needs no draw: lanes are independent, so
-            // skipping one changes no other value. `u` is then NaN.
-            let (yes, u) = match p {
-                0.0 => (false, f64::NAN),
-                1.0 => (true, f64::NAN),
-                _ => {
-                    let u = uniform(&mut ws.lanes);
-                    (u < p, u)
-                }
-            };
-            Decision {
-                yes,
-                why: Why::Chance { p, u },
-            }
-        }
-        Rule::Condition { holds } => Decision {
-            yes: holds.eval(slots, stack) != 0.0,
-            why: Why::Condition,
-        },
-        Rule::Threshold {
-            quantity, limit, below, ..
-        } => {
-            let (q, l) = (quantity.eval(slots, stack), limit.eval(slots, stack));
-            let yes = if *below { q < l } else { q > l };
-            Decision {
-                yes,
-                why: Why::Threshold {
-                    quantity: q,
-                    limit: l,
-                    below: *below,
-                },
-            }
-        }
-        Rule::Dependence {
-            wants, dependence, own, ..
-        } => {
-            let d = probability(dependence.eval(slots, stack), "dependence")?;
-            let wants = wants.eval(slots, stack) != 0.0;
-            let own = own.eval(slots, stack) != 0.0;
-            let u = uniform(&mut ws.lanes);
-            let follows = u < d;
-            Decision {
-                yes: if follows { wants } else { own },
-                why: Why::Dependence {
-                    dependence: d,
-                    u,
-                    follows,
-                    wants,
-                },
-            }
-        }
-        Rule::Analogy(a) => {
-            for (x, (_, code)) in ws.scratch.iter_mut().zip(&a.features) {
-                *x = code.eval(slots, stack);
-            }
-            let xs = &ws.scratch[..a.features.len()];
-            let mut best = (0usize, f64::NEG_INFINITY);
-            for (i, case) in a.cases.iter().enumerate() {
-                let dist: f64 = xs.iter().zip(&case.values).map(|(x, c)| (x - c).abs()).sum();
-                let sim = 1.0 - dist / xs.len() as f64;
-                if sim > best.1 {
-                    best = (i, sim);
-                }
-            }
-            let needed = a.similarity.eval(slots, stack);
-            let (case, yes) = if best.1 >= needed {
-                (Some(best.0), a.cases[best.0].lesson)
-            } else {
-                (None, a.otherwise.eval(slots, stack) != 0.0)
-            };
-            Decision {
-                yes,
-                why: Why::Analogy {
-                    case,
-                    closest: best.0,
-                    similarity: best.1,
-                    needed,
-                },
-            }
-        }
-    })
-}
-
 /// Applies effects together: all right sides are read before any is written.
-fn apply(ws: &mut Workspace, effects: &Effects) {
-    ws.version += u64::from(!effects.assigns.is_empty());
-    for &i in effects.stales.iter() {
-        ws.memos[i as usize] = FORGOTTEN;
+fn apply(p: &Program, ws: &mut Workspace, effects: &Effects, step: u32, branch: u64) {
+    ws.version += 1;
+    for &j in effects.stales.iter() {
+        ws.stale(p, j, ws.now);
+    }
+    #[inline(always)]
+    fn value(ws: &mut Workspace, a: &Assign, step: u32, branch: u64) -> f64 {
+        match a {
+            Assign::Code(code) => code.eval(&ws.slots, &mut ws.stack),
+            Assign::Draw { dist, lane } => dist.quantile(ws.lanes.uniform((lane + step) as usize, branch)),
+        }
     }
     match &effects.assigns[..] {
-        [] => {}
-        [(slot, code)] => ws.slots[*slot as usize] = code.eval(&ws.slots, &mut ws.stack),
+        [(slot, a)] => ws.slots[*slot as usize] = value(ws, a, step, branch),
         many => {
-            for (x, (_, code)) in ws.scratch.iter_mut().zip(many) {
-                *x = code.eval(&ws.slots, &mut ws.stack);
+            ws.scratch.clear();
+            for (_, a) in many {
+                let v = value(ws, a, step, branch);
+                ws.scratch.push(v);
             }
             for (x, (slot, _)) in ws.scratch.iter().zip(many) {
                 ws.slots[*slot as usize] = *x;

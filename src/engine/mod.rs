@@ -1,8 +1,12 @@
-//! Runs a compiled program: addressable randomness, decision rules, the
-//! branch loop, and parallel batches merged exactly.
+//! Runs a compiled program: addressable randomness, the event-driven
+//! branch loop and its schedule, decision rules, parallel batches merged
+//! exactly, and narratives.
 
 pub mod branch;
+pub mod decide;
 pub mod dist;
+pub mod narrative;
 pub mod rng;
 pub mod run;
+mod schedule;
 pub mod trace;

@@ -112,6 +112,11 @@ impl Lanes {
         self.draws += n;
     }
 
+    /// Takes back `n` draws counted ahead that were not used after all.
+    pub fn uncount(&mut self, n: u64) {
+        self.draws -= n;
+    }
+
     /// The uniform of `lane` in `branch`.
     #[inline]
     pub fn uniform(&mut self, lane: usize, branch: u64) -> f64 {

@@ -89,13 +89,7 @@ impl Job for Single<'_> {
         Workspace::new(self.0, seed)
     }
     fn tally(&self) -> Tally {
-        let p = self.0;
-        Tally::new(
-            p.outcomes.len(),
-            p.flags.len(),
-            p.metrics.len(),
-            p.events.len() + p.processes.len(),
-        )
+        Tally::new(&self.0.shape())
     }
     fn branch(&self, ws: &mut Workspace, tally: &mut Tally, branch: u64) -> Result<(), RunError> {
         run_branch(self.0, ws, branch, &mut NoTrace)?;

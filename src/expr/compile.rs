@@ -5,6 +5,7 @@
 
 use super::parser::{BinOp, Expr, ExprKind, UnOp};
 use super::vm::{Code, Op};
+use crate::time::Unit;
 use std::fmt;
 use std::ops::Range;
 
@@ -13,10 +14,13 @@ pub const MAX_STACK: usize = 256;
 /// Largest compiled expression, in operations (beliefs are inlined).
 pub const MAX_OPS: usize = 20_000;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Type {
     Num,
     Bool,
+    /// One of a list of named values (an enumerated state variable); the
+    /// number identifies the list. Values are held as their index.
+    Enum(u32),
 }
 
 impl fmt::Display for Type {
@@ -24,6 +28,7 @@ impl fmt::Display for Type {
         f.write_str(match self {
             Type::Num => "a number",
             Type::Bool => "a true/false value",
+            Type::Enum(_) => "a named value",
         })
     }
 }
@@ -38,12 +43,43 @@ pub enum Resolved {
     Const(f64, Type),
 }
 
-/// Resolves names and dates for the compiler.
+/// Resolves names, dates, durations and named values for the compiler.
 pub trait Scope {
     fn resolve(&mut self, name: &str, span: Range<usize>) -> Result<Resolved, CompileError>;
-    /// Months from the scenario start to `year-month`.
-    fn date(&self, year: i32, month: u32) -> f64;
+    /// Ticks from the scenario start to a date, or why the date does not fit.
+    fn date(&self, date: &str) -> Result<f64, (String, String)>;
+    /// How many ticks one `unit` lasts.
+    fn ticks_per(&self, unit: Unit) -> f64;
+    /// The index of `value` among the named values of `list`, or what the
+    /// list holds (for the error).
+    fn named_value(&self, list: u32, value: &str) -> Result<f64, String>;
 }
+
+/// Functions of one number, and the op each compiles to.
+const UNARY: [(&str, Op); 9] = [
+    ("abs", Op::Abs),
+    ("logit", Op::Logit),
+    ("logistic", Op::Logistic),
+    ("exp", Op::Exp),
+    ("ln", Op::Ln),
+    ("sqrt", Op::Sqrt),
+    ("floor", Op::Floor),
+    ("ceil", Op::Ceil),
+    ("round", Op::Round),
+];
+
+/// Durations: `days(3)` is three days, in ticks.
+const DURATIONS: [(&str, Unit); 6] = [
+    ("minutes", Unit::Minute),
+    ("hours", Unit::Hour),
+    ("days", Unit::Day),
+    ("weeks", Unit::Week),
+    ("months", Unit::Month),
+    ("years", Unit::Year),
+];
+
+const FUNCTIONS: &str = "min, max, clamp, pow, abs, exp, ln, sqrt, floor, ceil, round, logit, logistic, \
+                         minutes, hours, days, weeks, months, years";
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct CompileError {
@@ -71,7 +107,7 @@ pub fn compile(expr: &Expr, want: Option<Type>, scope: &mut dyn Scope) -> Result
         max_depth: 0,
         scope,
     };
-    let ty = c.expr(expr)?;
+    let ty = c.expr(expr, want)?;
     if let Some(want) = want {
         if ty != want {
             return Err(CompileError::new(
@@ -121,7 +157,7 @@ impl Compiler<'_> {
     }
 
     fn want(&mut self, e: &Expr, want: Type) -> Result<(), CompileError> {
-        let ty = self.expr(e)?;
+        let ty = self.expr(e, Some(want))?;
         if ty == want {
             Ok(())
         } else {
@@ -133,7 +169,28 @@ impl Compiler<'_> {
         }
     }
 
-    fn expr(&mut self, e: &Expr) -> Result<Type, CompileError> {
+    /// The type `e` will have, found without emitting code (for a quoted
+    /// name, which takes its meaning from what it is compared with).
+    fn peek_type(&mut self, e: &Expr) -> Option<Type> {
+        match &e.kind {
+            ExprKind::Num(_) | ExprKind::Date(_) | ExprKind::Call(..) => Some(Type::Num),
+            ExprKind::Bool(_) | ExprKind::Unary(UnOp::Not, _) => Some(Type::Bool),
+            ExprKind::Unary(UnOp::Neg, _) => Some(Type::Num),
+            ExprKind::Str(_) => None,
+            ExprKind::Name(name) => match self.scope.resolve(name, e.span.clone()).ok()? {
+                Resolved::Slot(_, ty) | Resolved::Inline(_, ty) | Resolved::Const(_, ty) => Some(ty),
+            },
+            ExprKind::If(_, a, b) => self.peek_type(a).or_else(|| self.peek_type(b)),
+            ExprKind::Binary(op, ..) => Some(match op {
+                BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div => Type::Num,
+                _ => Type::Bool,
+            }),
+        }
+    }
+
+    /// Compiles `e`; `hint` is the type expected of it, which gives a quoted
+    /// name its value.
+    fn expr(&mut self, e: &Expr, hint: Option<Type>) -> Result<Type, CompileError> {
         match &e.kind {
             ExprKind::Num(n) => {
                 self.emit(Op::Const(*n));
@@ -143,11 +200,34 @@ impl Compiler<'_> {
                 self.emit(Op::Const(f64::from(u8::from(*b))));
                 Ok(Type::Bool)
             }
-            ExprKind::Date(y, m) => {
-                let months = self.scope.date(*y, *m);
-                self.emit(Op::Const(months));
+            ExprKind::Date(d) => {
+                let ticks = self
+                    .scope
+                    .date(d)
+                    .map_err(|(message, expected)| CompileError::new(e.span.clone(), message, expected))?;
+                self.emit(Op::Const(ticks));
                 Ok(Type::Num)
             }
+            ExprKind::Str(v) => match hint {
+                Some(Type::Enum(list)) => {
+                    let index = self
+                        .scope
+                        .named_value(list, v)
+                        .map_err(|known| CompileError::new(e.span.clone(), format!("unknown value `'{v}'`"), known))?;
+                    self.emit(Op::Const(index));
+                    Ok(Type::Enum(list))
+                }
+                Some(other) => Err(CompileError::new(
+                    e.span.clone(),
+                    format!("`'{v}'` is a named value"),
+                    format!("{other}"),
+                )),
+                None => Err(CompileError::new(
+                    e.span.clone(),
+                    format!("`'{v}'` cannot be read on its own"),
+                    "a comparison with a named state value, such as state.posture == 'blockade'",
+                )),
+            },
             ExprKind::Name(name) => match self.scope.resolve(name, e.span.clone())? {
                 Resolved::Slot(slot, ty) => {
                     self.emit(Op::Load(slot));
@@ -191,8 +271,13 @@ impl Compiler<'_> {
                 Ok(Type::Bool)
             }
             ExprKind::Binary(op @ (BinOp::Eq | BinOp::Ne), a, b) => {
-                let ta = self.expr(a)?;
-                let tb = self.expr(b)?;
+                // A quoted name on the left takes its meaning from the right.
+                let hint = match self.peek_type(a) {
+                    None => self.peek_type(b),
+                    known => known,
+                };
+                let ta = self.expr(a, hint)?;
+                let tb = self.expr(b, Some(ta))?;
                 if ta != tb {
                     return Err(CompileError::new(
                         b.span.clone(),
@@ -223,7 +308,8 @@ impl Compiler<'_> {
             ExprKind::If(c, t, f) => {
                 self.want(c, Type::Bool)?;
                 let to_else = self.jump(Op::JumpIfFalse(0));
-                let ty = self.expr(t)?;
+                let hint = hint.or_else(|| self.peek_type(f));
+                let ty = self.expr(t, hint)?;
                 let to_end = self.jump(Op::Jump(0));
                 self.patch(to_else);
                 self.want(f, ty)?;
@@ -272,22 +358,29 @@ impl Compiler<'_> {
                 }
                 self.emit(Op::Clamp);
             }
-            "abs" | "logit" | "logistic" => {
-                arity(1, &format!("{name}(x)"))?;
+            "pow" => {
+                arity(2, "pow(x, y)")?;
                 self.want(&args[0], Type::Num)?;
-                let op = match name {
-                    "abs" => Op::Abs,
-                    "logit" => Op::Logit,
-                    _ => Op::Logistic,
-                };
-                self.emit(op);
+                self.want(&args[1], Type::Num)?;
+                self.emit(Op::Pow);
             }
             _ => {
-                return Err(CompileError::new(
-                    e.span.start..e.span.start + name.len(),
-                    format!("unknown function `{name}`"),
-                    "one of min, max, clamp, abs, logit, logistic",
-                ));
+                if let Some(&(_, op)) = UNARY.iter().find(|(n, _)| *n == name) {
+                    arity(1, &format!("{name}(x)"))?;
+                    self.want(&args[0], Type::Num)?;
+                    self.emit(op);
+                } else if let Some(&(_, unit)) = DURATIONS.iter().find(|(n, _)| *n == name) {
+                    arity(1, &format!("{name}(x)"))?;
+                    self.want(&args[0], Type::Num)?;
+                    self.emit(Op::Const(self.scope.ticks_per(unit)));
+                    self.emit(Op::Mul);
+                } else {
+                    return Err(CompileError::new(
+                        e.span.start..e.span.start + name.len(),
+                        format!("unknown function `{name}`"),
+                        format!("one of {FUNCTIONS}"),
+                    ));
+                }
             }
         }
         Ok(Type::Num)

@@ -12,6 +12,7 @@ pub enum Bin {
     Div,
     Min,
     Max,
+    Pow,
     Lt,
     Le,
     Gt,
@@ -29,6 +30,7 @@ impl Bin {
             Op::Div => Bin::Div,
             Op::Min => Bin::Min,
             Op::Max => Bin::Max,
+            Op::Pow => Bin::Pow,
             Op::Lt => Bin::Lt,
             Op::Le => Bin::Le,
             Op::Gt => Bin::Gt,
@@ -49,6 +51,7 @@ impl Bin {
             Bin::Div => a / b,
             Bin::Min => a.min(b),
             Bin::Max => a.max(b),
+            Bin::Pow => a.powf(b),
             Bin::Lt => truth(a < b),
             Bin::Le => truth(a <= b),
             Bin::Gt => truth(a > b),
@@ -63,7 +66,7 @@ impl Bin {
 pub enum Exec {
     Const(f64),
     Load(u32),
-    /// A unary op (`Neg`, `Not`, `Abs`, `Logit`, `Logistic`) on the top.
+    /// A unary op (see [`Op::is_unary`]) on the top.
     Unary(Op),
     /// Pops `a`; the top becomes `a op top`.
     Bin(Bin),
@@ -120,6 +123,12 @@ fn unary(op: Op, x: f64) -> f64 {
         }
         Op::Abs => x.abs(),
         Op::Logit => (x / (1.0 - x)).ln(),
+        Op::Exp => x.exp(),
+        Op::Ln => x.ln(),
+        Op::Sqrt => x.sqrt(),
+        Op::Floor => x.floor(),
+        Op::Ceil => x.ceil(),
+        Op::Round => x.round(),
         _ => 1.0 / (1.0 + (-x).exp()),
     }
 }
@@ -191,9 +200,7 @@ pub fn lower(ops: &[Op]) -> Box<[Exec]> {
             (op, Some(Exec::Load(s))) if Bin::of(op).is_some() => {
                 Some((n - 1, Exec::BinSlot(Bin::of(op).expect("checked"), s))) // ok: checked in the guard
             }
-            (Op::Neg | Op::Not | Op::Abs | Op::Logit | Op::Logistic, Some(Exec::Const(c))) => {
-                Some((n - 1, Exec::Const(unary(op, c))))
-            }
+            (op, Some(Exec::Const(c))) if op.is_unary() => Some((n - 1, Exec::Const(unary(op, c)))),
             _ => None,
         };
         if let Some((k, exec)) = merged {
@@ -211,7 +218,7 @@ pub fn lower(ops: &[Op]) -> Box<[Exec]> {
         out.push(match op {
             Op::Const(c) => Exec::Const(c),
             Op::Load(s) => Exec::Load(s),
-            Op::Neg | Op::Not | Op::Abs | Op::Logit | Op::Logistic => Exec::Unary(op),
+            op if op.is_unary() => Exec::Unary(op),
             Op::Pop => Exec::Pop,
             Op::Clamp => Exec::Clamp,
             Op::Jump(o) => Exec::Jump(o),
@@ -319,8 +326,14 @@ mod tests {
                 _ => Err(CompileError::new(span, "unknown", "x or flag")),
             }
         }
-        fn date(&self, _: i32, _: u32) -> f64 {
-            0.0
+        fn date(&self, _: &str) -> Result<f64, (String, String)> {
+            Ok(0.0)
+        }
+        fn ticks_per(&self, _: crate::time::Unit) -> f64 {
+            1.0
+        }
+        fn named_value(&self, _: u32, _: &str) -> Result<f64, String> {
+            Err(String::new())
         }
     }
 
@@ -358,7 +371,7 @@ mod tests {
                     let x = st.pop().unwrap();
                     st.push(x.max(lo).min(hi));
                 }
-                op @ (Op::Neg | Op::Not | Op::Abs | Op::Logit | Op::Logistic) => {
+                op if op.is_unary() => {
                     let x = st.pop().unwrap();
                     st.push(super::unary(op, x));
                 }
@@ -372,6 +385,7 @@ mod tests {
                         Op::Div => a / b,
                         Op::Min => a.min(b),
                         Op::Max => a.max(b),
+                        Op::Pow => a.powf(b),
                         Op::Lt => t(a < b),
                         Op::Le => t(a <= b),
                         Op::Gt => t(a > b),
@@ -398,7 +412,7 @@ mod tests {
             (self.0 >> 33) % n
         }
         fn num(&mut self, depth: u32) -> String {
-            match if depth == 0 { self.next(2) } else { self.next(7) } {
+            match if depth == 0 { self.next(2) } else { self.next(9) } {
                 0 => "x".into(),
                 1 => format!("{}", self.next(5)),
                 2 => format!(
@@ -425,6 +439,12 @@ mod tests {
                     self.num(depth - 1),
                     self.num(depth - 1)
                 ),
+                6 => format!(
+                    "{}({})",
+                    ["exp", "ln", "sqrt", "floor", "round"][self.next(5) as usize],
+                    self.num(depth - 1)
+                ),
+                7 => format!("pow({}, {})", self.num(depth - 1), self.num(depth - 1)),
                 _ => format!("-{}", self.num(depth - 1)),
             }
         }

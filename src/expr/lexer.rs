@@ -5,8 +5,11 @@ use std::ops::Range;
 #[derive(Debug, Clone, PartialEq)]
 pub enum Tok {
     Num(f64),
-    /// `@YYYY-MM`: a date, resolved to months since the scenario start.
-    Date(i32, u32),
+    /// `@1950-06`, `@1962-10-27T10:00`: a date (the text after `@`),
+    /// resolved to ticks since the scenario start.
+    Date(String),
+    /// `'blockade'` or `"blockade"`: a named value (an option, an enumerated state).
+    Str(String),
     /// A name, possibly qualified: `stalin.threshold`, `state.war`, `now`.
     Name(String),
     True,
@@ -38,7 +41,8 @@ impl Tok {
     pub fn describe(&self) -> String {
         match self {
             Tok::Num(n) => format!("number `{n}`"),
-            Tok::Date(y, m) => format!("date `@{y}-{m:02}`"),
+            Tok::Date(d) => format!("date `@{d}`"),
+            Tok::Str(v) => format!("name `'{v}'`"),
             Tok::Name(n) => format!("name `{n}`"),
             Tok::Eof => "end of expression".to_string(),
             other => format!("`{}`", other.symbol()),
@@ -68,7 +72,7 @@ impl Tok {
             Tok::LParen => "(",
             Tok::RParen => ")",
             Tok::Comma => ",",
-            Tok::Num(_) | Tok::Date(..) | Tok::Name(_) | Tok::Eof => "",
+            Tok::Num(_) | Tok::Date(_) | Tok::Str(_) | Tok::Name(_) | Tok::Eof => "",
         }
     }
 }
@@ -157,19 +161,38 @@ pub fn lex(src: &str) -> Result<Vec<Token>, LexError> {
             }
         } else if c == b'@' {
             i += 1;
-            while i < bytes.len() && (bytes[i].is_ascii_digit() || bytes[i] == b'-') {
+            while i < bytes.len() && (bytes[i].is_ascii_digit() || matches!(bytes[i], b'-' | b'T' | b':')) {
                 i += 1;
             }
-            match crate::scenario::date::parse_year_month(&src[start + 1..i]) {
-                Some((y, m)) => Tok::Date(y, m),
+            let text = &src[start + 1..i];
+            match crate::time::CivilDate::parse(text) {
+                Some(_) => Tok::Date(text.to_string()),
                 None => {
                     return Err(err(
                         start..i.max(start + 1),
                         "malformed date literal",
-                        "a date such as @1950-06",
+                        "a date such as @1950-06 or @1962-10-27T10:00",
                     ));
                 }
             }
+        } else if c == b'\'' || c == b'"' {
+            i += 1;
+            while i < bytes.len() && bytes[i] != c {
+                i += 1;
+            }
+            if i == bytes.len() {
+                return Err(err(start..i, "unclosed quoted name", "a closing quote"));
+            }
+            i += 1;
+            let name = &src[start + 1..i - 1];
+            if !is_name(name) {
+                return Err(err(
+                    start..i,
+                    format!("`{name}` is not a valid option name"),
+                    "letters, digits and `_`, starting with a letter",
+                ));
+            }
+            Tok::Str(name.to_string())
         } else {
             let two = bytes.get(i + 1).copied();
             let (tok, len) = match (c, two) {
@@ -210,6 +233,12 @@ pub fn lex(src: &str) -> Result<Vec<Token>, LexError> {
     Ok(out)
 }
 
+fn is_name(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
 fn err(span: Range<usize>, message: impl Into<String>, expected: &str) -> LexError {
     LexError {
         span,
@@ -235,10 +264,34 @@ mod tests {
                 Tok::Le,
                 Tok::Num(0.01),
                 Tok::And,
-                Tok::Date(1950, 6),
+                Tok::Date("1950-06".into()),
                 Tok::Eof
             ]
         );
+        assert_eq!(
+            toks("s == 'blockade' or @1962-10-27T10:00"),
+            vec![
+                Tok::Name("s".into()),
+                Tok::EqEq,
+                Tok::Str("blockade".into()),
+                Tok::Or,
+                Tok::Date("1962-10-27T10:00".into()),
+                Tok::Eof
+            ]
+        );
+        assert_eq!(toks("\"a_1\""), vec![Tok::Str("a_1".into()), Tok::Eof]);
+    }
+
+    #[test]
+    fn rejects_bad_quoted_names_and_dates() {
+        assert_eq!(lex("'open").unwrap_err().span, 0..5);
+        assert!(
+            lex("'two words'")
+                .unwrap_err()
+                .message
+                .contains("not a valid option name")
+        );
+        assert!(lex("@1950-13").unwrap_err().message.contains("malformed date"));
     }
 
     #[test]

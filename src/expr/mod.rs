@@ -22,8 +22,9 @@ mod tests {
     use super::*;
     use std::ops::Range;
 
-    /// Names `x` (slot 0, number) and `flag` (slot 1, true/false), and a belief
-    /// `twice` that inlines `x * 2`.
+    /// Names `x` (slot 0, number), `flag` (slot 1, true/false), `y` (slot
+    /// 2), `posture` (slot 3, one of calm, blockade, strike), and a belief
+    /// `twice` that inlines `x * 2`. Ticks are months from 1950-01.
     struct TestScope;
 
     impl Scope for TestScope {
@@ -32,6 +33,7 @@ mod tests {
                 "x" => Ok(Resolved::Slot(0, Type::Num)),
                 "flag" => Ok(Resolved::Slot(1, Type::Bool)),
                 "y" => Ok(Resolved::Slot(2, Type::Num)),
+                "posture" => Ok(Resolved::Slot(3, Type::Enum(0))),
                 "twice" => {
                     let (code, ty) = compile_source("x * 2", None, self)?;
                     Ok(Resolved::Inline(code, ty))
@@ -39,14 +41,34 @@ mod tests {
                 _ => Err(CompileError::new(span, format!("unknown name `{name}`"), "x or flag")),
             }
         }
-        fn date(&self, year: i32, month: u32) -> f64 {
-            f64::from((year - 1950) * 12 + month as i32 - 1)
+        fn date(&self, date: &str) -> Result<f64, (String, String)> {
+            let d = crate::time::CivilDate::parse(date).ok_or(("malformed".to_string(), "a date".to_string()))?;
+            let clock = crate::time::Clock::months(
+                crate::time::CivilDate::parse("1950-01").unwrap(),
+                crate::time::CivilDate::parse("1960-12").unwrap(),
+            )
+            .unwrap();
+            clock.tick_of(d).map(|t| t as f64).map_err(|e| (e.message, e.expected))
+        }
+        fn ticks_per(&self, unit: crate::time::Unit) -> f64 {
+            match unit {
+                crate::time::Unit::Year => 12.0,
+                _ => 1.0,
+            }
+        }
+        fn named_value(&self, list: u32, value: &str) -> Result<f64, String> {
+            assert_eq!(list, 0);
+            ["calm", "blockade", "strike"]
+                .iter()
+                .position(|v| *v == value)
+                .map(|i| i as f64)
+                .ok_or_else(|| "one of calm, blockade, strike".to_string())
         }
     }
 
     fn eval(src: &str, x: f64, flag: bool) -> f64 {
         let (code, _) = compile_source(src, None, &mut TestScope).unwrap();
-        code.eval(&[x, if flag { 1.0 } else { 0.0 }], &mut Stack::default())
+        code.eval(&[x, if flag { 1.0 } else { 0.0 }, 0.0, 1.0], &mut Stack::default())
     }
 
     #[test]
@@ -62,6 +84,31 @@ mod tests {
         assert_eq!(eval("twice + twice", 1.5, false), 6.0);
         assert_eq!(eval("@1951-02", 0.0, false), 13.0);
         assert!((eval("logistic(logit(x))", 0.3, false) - 0.3).abs() < 1e-12);
+        assert!((eval("exp(ln(x)) + pow(x, 2) + sqrt(4)", 3.0, false) - 14.0).abs() < 1e-12);
+        assert_eq!(eval("floor(x) + ceil(x) + round(x)", 2.5, false), 8.0);
+        assert_eq!(eval("years(2) + months(x)", 3.0, false), 27.0);
+    }
+
+    #[test]
+    fn quoted_names_compare_with_enumerated_values() {
+        // posture (slot 3) holds 1.0: blockade.
+        assert_eq!(eval("posture == 'blockade'", 0.0, false), 1.0);
+        assert_eq!(eval("'strike' == posture", 0.0, false), 0.0);
+        assert_eq!(eval("posture != \"calm\"", 0.0, false), 1.0);
+        assert_eq!(
+            eval("(if flag then 'strike' else 'blockade') == posture", 0.0, false),
+            1.0
+        );
+        let e = compile_source("posture == 'invasion'", None, &mut TestScope).unwrap_err();
+        assert_eq!(
+            (e.span.clone(), e.message.as_str()),
+            (11..21, "unknown value `'invasion'`")
+        );
+        assert!(e.expected.contains("calm, blockade, strike"), "{e:?}");
+        let e = compile_source("x == 'calm'", None, &mut TestScope).unwrap_err();
+        assert_eq!(e.span, 5..11);
+        let e = compile_source("'calm'", None, &mut TestScope).unwrap_err();
+        assert!(e.message.contains("cannot be read on its own"), "{e:?}");
     }
 
     #[test]
@@ -181,8 +228,9 @@ mod tests {
     fn unknown_names_and_functions_are_errors() {
         let e = compile_source("1 + z", None, &mut TestScope).unwrap_err();
         assert_eq!(e.span, 4..5);
-        let e = compile_source("sqrt(x)", None, &mut TestScope).unwrap_err();
+        let e = compile_source("cbrt(x)", None, &mut TestScope).unwrap_err();
         assert_eq!(e.span, 0..4);
+        assert!(e.expected.contains("pow") && e.expected.contains("days"), "{e:?}");
         let e = compile_source("clamp(x, 1)", None, &mut TestScope).unwrap_err();
         assert!(e.message.contains("takes 3 arguments"));
     }

@@ -52,7 +52,10 @@ pub enum UnOp {
 pub enum ExprKind {
     Num(f64),
     Bool(bool),
-    Date(i32, u32),
+    /// A date as written after `@`.
+    Date(String),
+    /// A quoted name: an option or an enumerated value.
+    Str(String),
     Name(String),
     Unary(UnOp, Box<Expr>),
     Binary(BinOp, Box<Expr>, Box<Expr>),
@@ -73,7 +76,8 @@ impl fmt::Display for Expr {
         match &self.kind {
             ExprKind::Num(n) => write!(f, "{n}"),
             ExprKind::Bool(b) => write!(f, "{b}"),
-            ExprKind::Date(y, m) => write!(f, "@{y}-{m:02}"),
+            ExprKind::Date(d) => write!(f, "@{d}"),
+            ExprKind::Str(v) => write!(f, "'{v}'"),
             ExprKind::Name(n) => write!(f, "{n}"),
             ExprKind::Unary(UnOp::Neg, e) => write!(f, "(- {e})"),
             ExprKind::Unary(UnOp::Not, e) => write!(f, "(not {e})"),
@@ -223,7 +227,8 @@ impl Parser {
             Tok::Num(n) => ExprKind::Num(n),
             Tok::True => ExprKind::Bool(true),
             Tok::False => ExprKind::Bool(false),
-            Tok::Date(y, m) => ExprKind::Date(y, m),
+            Tok::Date(d) => ExprKind::Date(d),
+            Tok::Str(v) => ExprKind::Str(v),
             Tok::Minus => {
                 let e = self.expr(NEG_BP)?;
                 return Ok(Expr {

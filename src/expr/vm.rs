@@ -28,6 +28,13 @@ pub enum Op {
     Abs,
     Logit,
     Logistic,
+    Exp,
+    Ln,
+    Sqrt,
+    Floor,
+    Ceil,
+    Round,
+    Pow,
     Pop,
     /// Skip forward unconditionally.
     Jump(u32),
@@ -45,13 +52,33 @@ impl Op {
     pub fn stack_effect(self) -> isize {
         match self {
             Op::Const(_) | Op::Load(_) => 1,
-            Op::Neg | Op::Not | Op::Abs | Op::Logit | Op::Logistic => 0,
+            op if op.is_unary() => 0,
             Op::JumpIfFalseKeep(_) | Op::JumpIfTrueKeep(_) => 0,
             Op::Clamp => -2,
             Op::Jump(_) | Op::JumpIfFalse(_) | Op::Pop => -1,
-            Op::Add | Op::Sub | Op::Mul | Op::Div | Op::Min | Op::Max => -1,
+            Op::Add | Op::Sub | Op::Mul | Op::Div | Op::Min | Op::Max | Op::Pow => -1,
             Op::Lt | Op::Le | Op::Gt | Op::Ge | Op::Eq | Op::Ne => -1,
+            // Unary ops are matched above.
+            _ => 0,
         }
+    }
+
+    /// Whether the op maps the top of the stack to a new value in place.
+    pub fn is_unary(self) -> bool {
+        matches!(
+            self,
+            Op::Neg
+                | Op::Not
+                | Op::Abs
+                | Op::Logit
+                | Op::Logistic
+                | Op::Exp
+                | Op::Ln
+                | Op::Sqrt
+                | Op::Floor
+                | Op::Ceil
+                | Op::Round
+        )
     }
 }
 

@@ -1,16 +1,21 @@
 //! The name table an expression is compiled against: `now`, parameters
-//! (`name`, `actor.name`), state (`state.name`) and beliefs (`actor.belief`).
+//! (`name`, `actor.name`), state (`state.name`), beliefs (`actor.belief`),
+//! dates and durations on the scenario's clock, and named values.
 
 use crate::expr::{Code, CompileError, Resolved, Scope, Type};
-use crate::scenario::date::Month;
-use std::collections::HashMap;
+use crate::time::{CivilDate, Clock, Unit};
+use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
 pub struct Names {
-    pub start: Month,
+    pub clock: Clock,
     pub slots: HashMap<String, (u32, Type)>,
     /// Compiled beliefs, inlined where they are named.
     pub beliefs: HashMap<String, (Code, Type)>,
+    /// The lists of named values (see `Program::enums`).
+    pub enums: Vec<Vec<String>>,
+    /// The beliefs some expression has named.
+    pub read_beliefs: HashSet<String>,
 }
 
 impl Scope for Names {
@@ -19,6 +24,9 @@ impl Scope for Names {
             return Ok(Resolved::Slot(slot, ty));
         }
         if let Some((code, ty)) = self.beliefs.get(name) {
+            if !self.read_beliefs.contains(name) {
+                self.read_beliefs.insert(name.to_string());
+            }
             return Ok(Resolved::Inline(code.clone(), *ty));
         }
         let known: Vec<&str> = self
@@ -35,7 +43,27 @@ impl Scope for Names {
         ))
     }
 
-    fn date(&self, year: i32, month: u32) -> f64 {
-        f64::from(Month::new(year, month).since(self.start))
+    fn date(&self, date: &str) -> Result<f64, (String, String)> {
+        let d = CivilDate::parse(date).ok_or_else(|| {
+            let e = self.clock.malformed();
+            (e.message, e.expected)
+        })?;
+        self.clock
+            .tick_of(d)
+            .map(|t| t as f64)
+            .map_err(|e| (e.message, e.expected))
+    }
+
+    fn ticks_per(&self, unit: Unit) -> f64 {
+        self.clock.ticks_per(unit)
+    }
+
+    fn named_value(&self, list: u32, value: &str) -> Result<f64, String> {
+        let values = &self.enums[list as usize];
+        values
+            .iter()
+            .position(|v| v == value)
+            .map(|i| i as f64)
+            .ok_or_else(|| format!("one of {}", values.join(", ")))
     }
 }

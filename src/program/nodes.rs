@@ -1,41 +1,25 @@
-//! Compiles the scenario's moving parts: beliefs (in dependency order),
-//! events and processes with their decision rules and effects, outcomes,
-//! flags and metrics.
+//! Compiles events and processes: their order, timing, conditions, options,
+//! decision rules, forced decisions and effects; and outcomes, flags and
+//! metrics.
 
-use super::build::{Builder, inner_span};
+use super::build::Builder;
+use super::params::{dist_type, distribution};
 use super::*;
 use crate::diagnostic::{Diagnostic, FileId, Span};
-use crate::expr::parser::{self, Expr, ExprKind};
-use crate::expr::vm::Op;
-use crate::scenario::raw::{self, ExprSrc};
-use crate::scenario::{BeliefDef, Item};
+use crate::scenario::raw::{self, Effect, ExprSrc, Scalar};
+use crate::scenario::{Intervention, Item, NodeDef};
+use crate::time::CivilDate;
 use std::collections::{HashMap, HashSet};
 use toml::Spanned;
 
-/// The names an expression mentions, with their spans.
-fn mentions(e: &Expr, out: &mut Vec<(String, std::ops::Range<usize>)>) {
-    match &e.kind {
-        ExprKind::Name(n) => out.push((n.clone(), e.span.clone())),
-        ExprKind::Unary(_, a) => mentions(a, out),
-        ExprKind::Binary(_, a, b) => {
-            mentions(a, out);
-            mentions(b, out);
-        }
-        ExprKind::If(a, b, c) => {
-            mentions(a, out);
-            mentions(b, out);
-            mentions(c, out);
-        }
-        ExprKind::Call(_, args) => args.iter().for_each(|a| mentions(a, out)),
-        ExprKind::Num(_) | ExprKind::Bool(_) | ExprKind::Date(..) => {}
-    }
-}
+/// Most options one decision may have.
+pub const MAX_OPTIONS: usize = 64;
 
-/// The months in which a condition can hold (see [`Node::window`]).
-pub fn window(when: &Code, first: i32, months: usize, known: impl Fn(u32) -> Option<f64>) -> (u32, u32) {
+/// The ticks in which a condition can hold (see [`Node::window`]).
+pub fn window(when: &Code, first: u32, last: u32, known: impl Fn(u32) -> Option<f64>) -> (u32, u32) {
     let (lo, hi) = when.whole_bounds_on(NOW_SLOT, known);
-    let first = f64::from(first).max(lo).max(0.0);
-    let last = hi.min(months as f64 - 1.0);
+    let first = f64::from(first).max(lo);
+    let last = hi.min(f64::from(last));
     if first > last {
         (1, 0)
     } else {
@@ -43,266 +27,253 @@ pub fn window(when: &Code, first: i32, months: usize, known: impl Fn(u32) -> Opt
     }
 }
 
-fn is_identifier(s: &str) -> bool {
-    let mut chars = s.chars();
-    chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
-}
-
-fn check_id(file: FileId, id: &Spanned<String>) -> Result<(), Diagnostic> {
-    if is_identifier(id.get_ref()) {
-        Ok(())
-    } else {
-        Err(Diagnostic::at(
-            format!("`{}` is not a valid id", id.get_ref()),
-            Span::new(file, id.span()),
-            "letters, digits and `_`, starting with a letter",
-        ))
-    }
-}
-
-/// The expression parts of a belief: (source, outer span).
-fn belief_parts(def: &BeliefDef) -> Vec<&Spanned<ExprSrc>> {
-    let d = &def.decl.get_ref().0;
-    let mut parts: Vec<&Spanned<ExprSrc>> = d.value.iter().chain(&d.prior).collect();
-    for s in &d.signals {
-        parts.push(&s.get_ref().when);
-        parts.push(&s.get_ref().shift);
-    }
-    parts
+/// What a node's parts need to know about the node.
+pub(super) struct NodeCtx<'a> {
+    pub what: &'static str,
+    pub id: &'a str,
+    /// Option ids (empty for a yes/no decision).
+    pub options: &'a [String],
+    /// Steps the node may take in a branch (each may draw).
+    pub steps: u32,
 }
 
 impl Builder<'_> {
-    /// Compiles every belief, each after the beliefs it names; a cycle is an error.
-    pub(super) fn beliefs(&mut self) -> Result<Vec<Belief>, Diagnostic> {
-        let defs = &self.sc.beliefs;
-        let index: HashMap<&str, usize> = defs
-            .iter()
-            .enumerate()
-            .map(|(i, b)| (b.value.name.get_ref().as_str(), i))
-            .collect();
-        // Dependencies, with the span of each mention.
-        let mut deps: Vec<Vec<(usize, Span)>> = Vec::new();
-        for item in defs {
-            let outer = item.value.decl.span();
-            let mut found = Vec::new();
-            for part in belief_parts(&item.value) {
-                let span = inner_span(part, outer.clone());
-                let text = &part.get_ref().text;
-                let e = parser::parse(text).map_err(|e| {
-                    Diagnostic::at(
-                        e.message,
-                        self.locate(item.file, span.clone(), text, e.span),
-                        e.expected,
-                    )
-                })?;
-                let mut names = Vec::new();
-                mentions(&e, &mut names);
-                for (name, rel) in names {
-                    if let Some(&j) = index.get(name.as_str()) {
-                        found.push((j, self.locate(item.file, span.clone(), text, rel)));
-                    }
-                }
-            }
-            deps.push(found);
-        }
-        let mut order = Vec::new();
-        let mut state = vec![0u8; defs.len()]; // 0 new, 1 on the path, 2 done
-        for i in 0..defs.len() {
-            visit(i, &deps, &mut state, &mut Vec::new(), &mut order, defs)?;
-        }
-        let mut out: Vec<Option<Belief>> = vec![None; defs.len()];
-        for i in order {
-            let belief = self.belief(&defs[i])?;
-            self.names
-                .beliefs
-                .insert(belief.name.clone(), (belief.code.clone(), belief.ty));
-            out[i] = Some(belief);
-        }
-        Ok(out.into_iter().flatten().collect())
-    }
-
-    fn belief(&mut self, item: &Item<BeliefDef>) -> Result<Belief, Diagnostic> {
-        let (file, def) = (item.file, &item.value);
-        let outer = def.decl.span();
-        let d = &def.decl.get_ref().0;
-        let name = def.name.get_ref().clone();
-        let (code, ty) = match (&d.value, &d.prior) {
-            (Some(v), None) if d.signals.is_empty() => {
-                let text = &v.get_ref().text;
-                let span = inner_span(v, outer.clone());
-                let (code, ty) = crate::expr::compile_source(text, None, &mut self.names).map_err(|e| {
-                    Diagnostic::at(e.message, self.locate(file, span.clone(), text, e.span), e.expected)
-                })?;
-                (code, ty)
-            }
-            (None, Some(prior)) => {
-                // logistic(logit(prior) + Σ shift_i · [when_i])
-                let mut ops: Vec<Op> = self.expr(file, prior, Some(outer.clone()), Type::Num)?.ops().to_vec();
-                ops.push(Op::Logit);
-                for s in &d.signals {
-                    let s = s.get_ref();
-                    ops.extend_from_slice(self.expr(file, &s.when, None, Type::Bool)?.ops());
-                    ops.extend_from_slice(self.expr(file, &s.shift, None, Type::Num)?.ops());
-                    ops.extend([Op::Mul, Op::Add]);
-                }
-                ops.push(Op::Logistic);
-                (Code::new(ops), Type::Num)
-            }
-            _ => {
+    /// Compiles every event and process: events with a fixed date in date
+    /// order (file order among equals), then the others in file order.
+    pub(super) fn nodes(&mut self, meta: &Meta, clamped: &HashSet<u32>) -> Result<(Vec<Node>, Vec<Node>), Diagnostic> {
+        let clock = &meta.clock;
+        let sc = self.sc;
+        let fixed = |d: &NodeDef| -> Option<i64> {
+            let layer = d
+                .layers
+                .iter()
+                .rev()
+                .find(|l| l.get().date.is_some() || l.get().after.is_some())?;
+            let date = CivilDate::parse(layer.get().date.as_ref()?.get_ref())?;
+            clock.tick_of(date).ok()
+        };
+        let mut order: Vec<(Option<i64>, usize)> = sc.events.iter().enumerate().map(|(i, e)| (fixed(e), i)).collect();
+        order.sort_by_key(|&(d, i)| (d.is_none(), d, i));
+        let defs: Vec<&NodeDef> = order.iter().map(|&(_, i)| &sc.events[i]).chain(&sc.processes).collect();
+        let n_events = sc.events.len();
+        let mut index: HashMap<&str, u32> = HashMap::new();
+        let mut options: HashMap<&str, Vec<String>> = HashMap::new();
+        for (k, d) in defs.iter().enumerate() {
+            let file = d.newest().file;
+            Builder::check_id(file, d.id())?;
+            if index.insert(d.id().get_ref(), k as u32).is_some() {
                 return Err(Diagnostic::at(
-                    format!("belief `{name}` needs either `value`, or `prior` with `signals`"),
-                    Span::new(file, outer),
-                    "value = \"expression\"  or  prior = 0.5, signals = [...]",
+                    format!("`{}` names both an event and a process", d.id().get_ref()),
+                    Span::new(file, d.id().span()),
+                    "a unique id",
                 ));
             }
-        };
-        Ok(Belief {
-            name,
-            ty,
-            code,
-            doc: d.doc.clone(),
-        })
+            if let Some((_, list)) = d.get_many(|e| &e.options, Vec::is_empty) {
+                options.insert(
+                    d.id().get_ref(),
+                    list.iter().map(|o| o.get_ref().id.get_ref().clone()).collect(),
+                );
+            }
+        }
+        let forced = self.forced_targets(&index)?;
+        let mut anchors = Vec::new();
+        let mut nodes = Vec::new();
+        for (k, def) in defs.iter().enumerate() {
+            let kind = if k < n_events {
+                NodeKind::Event
+            } else {
+                NodeKind::Process
+            };
+            let node = self.node(def, kind, meta, &index, &options, &forced, clamped)?;
+            anchors.push(match node.timing {
+                Timing::After { anchor, .. } => Some(anchor),
+                _ => None,
+            });
+            nodes.push(node);
+        }
+        super::timing::check_cycles(&defs, &anchors)?;
+        let processes = nodes.split_off(n_events);
+        Ok((nodes, processes))
     }
 
-    pub(super) fn node(
+    /// `do(node = value)` targets by node id; each must name a node.
+    fn forced_targets(&self, index: &HashMap<&str, u32>) -> Result<HashMap<String, Item<Intervention>>, Diagnostic> {
+        let mut out = HashMap::new();
+        for item in &self.sc.interventions {
+            let target = item.value.target.get_ref();
+            if target.starts_with("state.") {
+                continue;
+            }
+            if !index.contains_key(target.as_str()) {
+                let ids: Vec<&str> = index.keys().copied().collect();
+                return Err(Diagnostic::at(
+                    format!("nothing named `{target}` to force"),
+                    Span::new(item.file, item.value.target.span()),
+                    "an event or process id, or state.NAME",
+                )
+                .with_help(crate::scenario::suggest(target, &ids)));
+            }
+            out.insert(target.clone(), item.clone());
+        }
+        Ok(out)
+    }
+
+    #[allow(clippy::too_many_arguments)] // the node's whole context, passed flat
+    fn node(
         &mut self,
-        item: &Item<Spanned<raw::Event>>,
+        def: &NodeDef,
         kind: NodeKind,
         meta: &Meta,
-        forced: &HashMap<String, bool>,
+        index: &HashMap<&str, u32>,
+        options: &HashMap<&str, Vec<String>>,
+        forced: &HashMap<String, Item<Intervention>>,
         clamped: &HashSet<u32>,
     ) -> Result<Node, Diagnostic> {
-        let file = item.file;
-        let ev = item.get();
-        let at = |r: std::ops::Range<usize>| Span::new(file, r);
-        check_id(file, &ev.id)?;
-        let id = ev.id.get_ref().clone();
-        let duplicates = self
-            .sc
-            .events
-            .iter()
-            .chain(&self.sc.processes)
-            .filter(|e| e.get().id.get_ref() == &id)
-            .count();
-        if duplicates > 1 {
-            return Err(Diagnostic::at(
-                format!("`{id}` names both an event and a process"),
-                at(ev.id.span()),
-                "a unique id",
-            ));
-        }
+        let clock = &meta.clock;
+        let newest = def.newest();
+        let id = def.id().get_ref().clone();
         let what = if kind == NodeKind::Event { "event" } else { "process" };
-        let misplaced = |field: &str, span: std::ops::Range<usize>, hint: &str| {
-            Diagnostic::at(
-                format!("`{field}` does not apply to an {what}"),
-                at(span),
-                hint.to_string(),
-            )
-        };
-        let date = match (&ev.date, kind) {
-            (Some(d), _) => {
-                let m = Month::parse(d.get_ref())
-                    .ok_or_else(|| Diagnostic::at("malformed date", at(d.span()), "a date such as \"1950-06\""))?;
-                if m < meta.start || m > meta.horizon {
-                    return Err(Diagnostic::at(
-                        "date outside the scenario's timeline",
-                        at(d.span()),
-                        format!("a date from {} to {}", meta.start, meta.horizon),
-                    ));
-                }
-                m
+        // Keys that belong to the other kind of node.
+        let misplaced: [(&str, bool, &str); 4] = [
+            (
+                "while",
+                kind == NodeKind::Event,
+                "`when`, or declare it under [[processes]]",
+            ),
+            ("max_steps", kind == NodeKind::Event, "declare it under [[processes]]"),
+            ("every", kind == NodeKind::Event, "declare it under [[processes]]"),
+            (
+                "when",
+                kind == NodeKind::Process,
+                "`while` (a process runs each step while it holds)",
+            ),
+        ];
+        for (key, wrong, hint) in misplaced {
+            if !wrong {
+                continue;
             }
-            (None, NodeKind::Event) => {
+            let span = match key {
+                "while" => def.get(|e| e.while_.as_ref()).map(|(f, s)| (f, s.span())),
+                "max_steps" => def.get(|e| e.max_steps.as_ref()).map(|(f, s)| (f, s.span())),
+                "every" => def.get(|e| e.every.as_ref()).map(|(f, s)| (f, s.span())),
+                _ => def.get(|e| e.when.as_ref()).map(|(f, s)| (f, s.span())),
+            };
+            if let Some((file, span)) = span {
                 return Err(Diagnostic::at(
-                    format!("event `{id}` has no date"),
-                    at(item.value.span()),
-                    "date = \"YYYY-MM\"",
+                    format!("`{key}` does not apply to an {what}"),
+                    Span::new(file, span),
+                    hint.to_string(),
                 ));
             }
-            (None, NodeKind::Process) => meta.start,
+        }
+        let timing = self.timing(def, kind, clock, index, options)?;
+        let until = self.until(def, clock)?;
+        let every = match kind {
+            NodeKind::Process => Some(self.every(def, clock)?),
+            NodeKind::Event => None,
         };
-        let (cond, steps) = match kind {
-            NodeKind::Event => {
-                if let Some(w) = &ev.while_ {
-                    return Err(misplaced(
-                        "while",
-                        w.span(),
-                        "`when`, or declare it under [[processes]]",
-                    ));
-                }
-                if let Some(m) = &ev.max_steps {
-                    return Err(misplaced("max_steps", m.span(), "declare it under [[processes]]"));
-                }
-                (&ev.when, 1)
-            }
-            NodeKind::Process => {
-                if let Some(w) = &ev.when {
-                    return Err(misplaced(
-                        "when",
-                        w.span(),
-                        "`while` (a process runs each month while it holds)",
-                    ));
-                }
-                let remaining = i64::from(meta.horizon.since(date)) + 1;
-                let steps = match &ev.max_steps {
-                    Some(m) if !(1..=MAX_STEPS).contains(m.get_ref()) => {
+        let cond = match kind {
+            NodeKind::Event => def.get(|e| e.when.as_ref()),
+            NodeKind::Process => def.get(|e| e.while_.as_ref()),
+        };
+        let when = match cond {
+            Some((file, c)) => self.expr(file, c, None, Type::Bool)?,
+            None => Code::constant(1.0),
+        };
+        let first = match timing {
+            Timing::At(t) => t,
+            _ => 0,
+        };
+        let last = match until {
+            Some(Until::Tick(t)) => t,
+            _ => clock.last,
+        };
+        if last < first {
+            let (file, span) = def
+                .get(|e| e.until.as_ref())
+                .map(|(f, u)| (f, u.span()))
+                .unwrap_or((newest.file, def.id().span()));
+            return Err(Diagnostic::at(
+                "the window ends before it starts",
+                Span::new(file, span),
+                format!("a date on or after {}", clock.format(first)),
+            ));
+        }
+        let repeats = kind == NodeKind::Process || until.is_some();
+        let window = window(&when, first, last, |_| None);
+        let param_slots = 1..=self.sc.params.len() as u32;
+        let window_from_params = repeats && when.compares_with(NOW_SLOT, |s| param_slots.contains(&s));
+        let steady = repeats && when.reads_only_as_bounds(NOW_SLOT, |s| param_slots.contains(&s));
+        let steps = match (kind, every) {
+            (NodeKind::Process, Some(period)) => {
+                let grid = period.steps_until(clock, first, last).clamp(1, MAX_STEPS as u64) as i64;
+                match def.get(|e| e.max_steps.as_ref()) {
+                    Some((file, m)) if !(1..=MAX_STEPS).contains(m.get_ref()) => {
                         return Err(Diagnostic::at(
                             "step bound out of range",
-                            at(m.span()),
+                            Span::new(file, m.span()),
                             format!("a whole number from 1 to {MAX_STEPS}"),
                         ));
                     }
-                    Some(m) => (*m.get_ref()).min(remaining),
-                    None => remaining,
-                };
-                (&ev.while_, steps as u32)
+                    Some((_, m)) => (*m.get_ref()).min(grid),
+                    None => grid,
+                }
             }
-        };
-        let when = match cond {
-            Some(c) => self.expr(file, c, None, Type::Bool)?,
-            None => Code::constant(1.0),
-        };
-        let window = window(&when, date.since(meta.start), meta.months(), |_| None);
-        let param_slots = 1..=self.sc.params.len() as u32;
-        let window_from_params =
-            kind == NodeKind::Process && when.compares_with(NOW_SLOT, |s| param_slots.contains(&s));
-        let steady = kind == NodeKind::Process && when.reads_only_as_bounds(NOW_SLOT, |s| param_slots.contains(&s));
-        if let Some(actor) = &ev.actor {
+            _ => 1,
+        } as u32;
+        if let Some((file, actor)) = def.get(|e| e.actor.as_ref()) {
             self.known_actor(file, actor)?;
         }
-        let rule = match &ev.rule {
-            Some(r) => Some(self.rule(file, r)?),
+        let option_ids = options.get(id.as_str()).cloned().unwrap_or_default();
+        let ctx = NodeCtx {
+            what,
+            id: &id,
+            options: &option_ids,
+            steps,
+        };
+        let choices = self.options(def, &ctx, clamped)?;
+        let rule = match def.get(|e| e.rule.as_ref()) {
+            Some((file, r)) => Some(self.rule(file, r, &ctx)?),
             None => None,
         };
-        let forced = forced.get(&id).copied();
-        if rule.is_none() && forced.is_none() && !ev.otherwise.is_empty() {
-            let first = ev.otherwise.keys().next().expect("not empty"); // ok: checked just above
-            return Err(Diagnostic::at(
-                "`else` effects need a decision rule",
-                at(first.span()),
-                "a `rule`, or move these into `then`",
-            ));
-        }
+        let forced = match forced.get(&id) {
+            Some(item) => Some(forced_option(item, &id, &option_ids)?),
+            None => None,
+        };
+        let then = def.get_many(|e| &e.then, raw::Map::is_empty);
+        let otherwise = def.get_many(|e| &e.otherwise, raw::Map::is_empty);
+        self.check_decision(def, rule.as_ref(), &option_ids, forced, then.is_some(), otherwise)?;
         let chance_breaks = match (&rule, kind) {
-            (Some(Rule::Chance { p }), NodeKind::Process) => p.breaks_on(NOW_SLOT),
+            (Some(r), NodeKind::Process) => r.chance().and_then(|p| p.breaks_on(NOW_SLOT)),
             _ => None,
         };
         let lane = match &rule {
             Some(r) if r.draws() && forced.is_none() => {
-                Some(self.lanes(&format!("{what}/{id}"), steps, at(ev.id.span()))?)
+                Some(self.lanes(&format!("{what}/{id}"), steps, Span::new(newest.file, def.id().span()))?)
             }
             _ => None,
         };
+        let hazard = kind == NodeKind::Process
+            && self.sc.format_of(def.origin()) >= 2
+            && rule.as_ref().is_some_and(|r| r.chance().is_some());
+        let then = match then {
+            Some((file, map)) => self.effects(file, map, clamped, &format!("{what}/{id}/then"), steps)?,
+            None => Effects::default(),
+        };
+        let otherwise = match otherwise {
+            Some((file, map)) => self.effects(file, map, clamped, &format!("{what}/{id}/else"), steps)?,
+            None => Effects::default(),
+        };
+        let text = |f: fn(&raw::Event) -> &Option<String>| def.layers.iter().rev().find_map(|l| f(l.get()).clone());
         Ok(Node {
-            label: ev.label.clone().unwrap_or_else(|| id.clone()),
-            actor: ev.actor.as_ref().map(|a| a.get_ref().clone()),
-            then: self.effects(file, &ev.then, clamped)?,
-            otherwise: self.effects(file, &ev.otherwise, clamped)?,
-            evidence: ev.evidence.as_ref().map(|e| e.get_ref().clone()),
+            label: text(|e| &e.label).unwrap_or_else(|| id.clone()),
+            actor: def.get(|e| e.actor.as_ref()).map(|(_, a)| a.get_ref().clone()),
+            evidence: def.get(|e| e.evidence.as_ref()).map(|(_, e)| e.get_ref().clone()),
             id,
             kind,
-            date,
+            timing,
+            every,
+            until,
             when,
             max_steps: steps,
             window,
@@ -310,34 +281,107 @@ impl Builder<'_> {
             steady,
             chance_breaks,
             rule,
+            options: choices,
             forced,
+            then,
+            otherwise,
             lane,
+            hazard,
+            followers: Box::default(),
         })
     }
 
-    pub(super) fn known_actor(&self, file: FileId, actor: &Spanned<String>) -> Result<(), Diagnostic> {
-        let ids: Vec<&str> = self.sc.actors.iter().map(|a| a.value.id.get_ref().as_str()).collect();
-        if ids.contains(&actor.get_ref().as_str()) {
-            return Ok(());
+    /// Named options, each with its effects.
+    fn options(&mut self, def: &NodeDef, ctx: &NodeCtx, clamped: &HashSet<u32>) -> Result<Vec<Choice>, Diagnostic> {
+        let Some((file, list)) = def.get_many(|e| &e.options, Vec::is_empty) else {
+            return Ok(Vec::new());
+        };
+        if list.len() > MAX_OPTIONS {
+            return Err(Diagnostic::at(
+                "too many options",
+                Span::new(file, list[MAX_OPTIONS].span()),
+                format!("at most {MAX_OPTIONS}"),
+            ));
         }
-        Err(Diagnostic::at(
-            format!("unknown actor `{}`", actor.get_ref()),
-            Span::new(file, actor.span()),
-            "an actor declared under [actors.NAME]",
-        )
-        .with_help(crate::scenario::suggest(actor.get_ref(), &ids)))
+        let mut out: Vec<Choice> = Vec::new();
+        for o in list {
+            let o = o.get_ref();
+            Builder::check_id(file, &o.id)?;
+            if out.iter().any(|c| c.id == *o.id.get_ref()) || matches!(o.id.get_ref().as_str(), "yes" | "no") {
+                return Err(Diagnostic::at(
+                    format!("option `{}` is named twice, or is `yes`/`no`", o.id.get_ref()),
+                    Span::new(file, o.id.span()),
+                    "an option id of its own",
+                ));
+            }
+            let prefix = format!("{}/{}/{}", ctx.what, ctx.id, o.id.get_ref());
+            out.push(Choice {
+                id: o.id.get_ref().clone(),
+                label: o.label.clone().unwrap_or_else(|| o.id.get_ref().clone()),
+                effects: self.effects(file, &o.then, clamped, &prefix, ctx.steps)?,
+            });
+        }
+        Ok(out)
     }
 
-    fn effects(
+    /// Checks that the rule, options, forced value and effects fit together.
+    fn check_decision(
+        &self,
+        def: &NodeDef,
+        rule: Option<&Rule>,
+        options: &[String],
+        forced: Option<u32>,
+        has_then: bool,
+        otherwise: Option<(FileId, &raw::Map<Effect>)>,
+    ) -> Result<(), Diagnostic> {
+        let at_id = Span::new(def.newest().file, def.id().span());
+        if !options.is_empty() {
+            if rule.is_none() {
+                return Err(Diagnostic::at(
+                    "a decision with options needs a rule that picks one",
+                    at_id,
+                    "rule = { kind = \"choice\", ... } or an analogy whose lessons name options",
+                ));
+            }
+            if has_then || otherwise.is_some() {
+                let (file, span) = def
+                    .get_many(|e| &e.then, raw::Map::is_empty)
+                    .or(otherwise)
+                    .and_then(|(f, m)| m.keys().next().map(|k| (f, k.span())))
+                    .unwrap_or((at_id.file, at_id.range.clone()));
+                return Err(Diagnostic::at(
+                    "with options, effects go in each option's `then`",
+                    Span::new(file, span),
+                    "options = [{ id = \"...\", then = { ... } }, ...]",
+                ));
+            }
+        }
+        if rule.is_none() && forced.is_none() {
+            if let Some((file, map)) = otherwise {
+                let first = map.keys().next().expect("not empty"); // ok: get_many skips empty tables
+                return Err(Diagnostic::at(
+                    "`else` effects need a decision rule",
+                    Span::new(file, first.span()),
+                    "a `rule`, or move these into `then`",
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Compiles effects; a `do(state.x = v)` holds `x`, so effects on it are dropped.
+    pub(super) fn effects(
         &mut self,
         file: FileId,
-        map: &raw::Map<ExprSrc>,
+        map: &raw::Map<Effect>,
         clamped: &HashSet<u32>,
+        prefix: &str,
+        steps: u32,
     ) -> Result<Effects, Diagnostic> {
         let mut assigns = Vec::new();
         for (name, value) in map {
-            let key = format!("state.{}", name.get_ref().trim_start_matches("state."));
-            let Some(&(slot, ty)) = self.names.slots.get(&key) else {
+            let var = name.get_ref().trim_start_matches("state.");
+            let Some(&(slot, ty)) = self.names.slots.get(&format!("state.{var}")) else {
                 let known: Vec<&str> = self.sc.state.iter().map(|s| s.value.name.get_ref().as_str()).collect();
                 return Err(Diagnostic::at(
                     format!("no state variable `{}`", name.get_ref()),
@@ -346,9 +390,34 @@ impl Builder<'_> {
                 )
                 .with_help(crate::scenario::suggest(name.get_ref(), &known)));
             };
-            let code = self.expr(file, value, None, ty)?;
+            let assign = match value.get_ref() {
+                Effect::Expr(src) => {
+                    // A bare option name sets an enumerated variable: `posture = "blockade"`.
+                    let text = match ty {
+                        Type::Enum(list) if self.names.enums[list as usize].contains(&src.text.trim().to_string()) => {
+                            format!("'{}'", src.text.trim())
+                        }
+                        _ => src.text.clone(),
+                    };
+                    let src = Spanned::new(value.span(), ExprSrc { text });
+                    Assign::Code(self.expr(file, &src, None, ty)?)
+                }
+                Effect::Draw(decl) => {
+                    let what = format!("the draw of `{}`", name.get_ref());
+                    let dist = distribution(file, &what, decl, value.span())?;
+                    let Some(dist) = dist.filter(|d| dist_type(d) == ty) else {
+                        return Err(Diagnostic::at(
+                            format!("`{}` holds {ty}; draw it from a distribution of those", name.get_ref()),
+                            Span::new(file, value.span()),
+                            "uniform, beta, triangular or normal for a number; bernoulli for true/false",
+                        ));
+                    };
+                    let lane = self.lanes(&format!("{prefix}/{var}"), steps, Span::new(file, value.span()))?;
+                    Assign::Draw { dist, lane }
+                }
+            };
             if !clamped.contains(&slot) {
-                assigns.push((slot, code));
+                assigns.push((slot, assign));
             }
         }
         Ok(Effects {
@@ -361,7 +430,7 @@ impl Builder<'_> {
         let mut out = Vec::new();
         for item in items {
             let o = item.get();
-            check_id(item.file, &o.id)?;
+            Builder::check_id(item.file, &o.id)?;
             out.push(Check {
                 id: o.id.get_ref().clone(),
                 label: o.label.clone().unwrap_or_else(|| o.id.get_ref().clone()),
@@ -375,7 +444,7 @@ impl Builder<'_> {
         let mut out = Vec::new();
         for item in &self.sc.metrics {
             let m = item.get();
-            check_id(item.file, &m.id)?;
+            Builder::check_id(item.file, &m.id)?;
             let when = match &m.when {
                 Some(w) => Some(self.expr(item.file, w, None, Type::Bool)?),
                 None => None,
@@ -391,66 +460,33 @@ impl Builder<'_> {
     }
 }
 
-/// Depth-first visit for the belief order; reports the first cycle found.
-fn visit(
-    i: usize,
-    deps: &[Vec<(usize, Span)>],
-    state: &mut [u8],
-    path: &mut Vec<usize>,
-    order: &mut Vec<usize>,
-    defs: &[Item<BeliefDef>],
-) -> Result<(), Diagnostic> {
-    match state[i] {
-        2 => return Ok(()),
-        1 => unreachable!("cycles are caught before revisiting"), // ok: visit checks state 1 first
-        _ => {}
-    }
-    state[i] = 1;
-    path.push(i);
-    for (j, span) in &deps[i] {
-        if state[*j] == 1 {
-            let start = path.iter().position(|p| p == j).unwrap_or(0);
-            let names: Vec<&str> = path[start..]
-                .iter()
-                .chain([j])
-                .map(|k| defs[*k].value.name.get_ref().as_str())
-                .collect();
-            return Err(Diagnostic::at(
-                "beliefs depend on each other in a cycle",
-                span.clone(),
-                names.join(" → "),
-            ));
-        }
-        visit(*j, deps, state, path, order, defs)?;
-    }
-    path.pop();
-    state[i] = 2;
-    order.push(i);
-    Ok(())
-}
-
-/// Links every node's effects to the processes they can change the
-/// condition or chance probability of (see [`Effects::stales`]).
-pub(super) fn link_stales(events: &mut [Node], processes: &mut [Node]) {
-    let first = events.len() as u32;
-    let reads: Vec<HashSet<u32>> = processes
-        .iter()
-        .map(|n| {
-            let p = match &n.rule {
-                Some(Rule::Chance { p }) => Some(p),
-                _ => None,
-            };
-            std::iter::once(&n.when).chain(p).flat_map(|c| c.loads()).collect()
-        })
-        .collect();
-    let stales = |effects: &Effects| -> Box<[u32]> {
-        (0..reads.len() as u32)
-            .filter(|&k| effects.assigns.iter().any(|(slot, _)| reads[k as usize].contains(slot)))
-            .map(|k| first + k)
-            .collect()
-    };
-    for n in events.iter_mut().chain(processes.iter_mut()) {
-        n.then.stales = stales(&n.then);
-        n.otherwise.stales = stales(&n.otherwise);
+/// The option a `do(node = value)` forces: true/false for a yes/no
+/// decision, an option id for a choice.
+fn forced_option(item: &Item<Intervention>, id: &str, options: &[String]) -> Result<u32, Diagnostic> {
+    let at = Span::new(item.file, item.value.value.span());
+    match (item.value.value.get_ref(), options.is_empty()) {
+        (Scalar::Bool(b), true) => Ok(u32::from(*b)),
+        (Scalar::Str(s), true) if s == "yes" || s == "no" => Ok(u32::from(s == "yes")),
+        (Scalar::Str(s), false) => options.iter().position(|o| o == s).map(|i| i as u32).ok_or_else(|| {
+            Diagnostic::at(
+                format!("`{id}` has no option `{s}`"),
+                at.clone(),
+                format!("one of {}", options.join(", ")),
+            )
+            .with_help(crate::scenario::suggest(
+                s,
+                &options.iter().map(String::as_str).collect::<Vec<_>>(),
+            ))
+        }),
+        (_, true) => Err(Diagnostic::at(
+            "a decision is forced to true or false",
+            at,
+            "true or false",
+        )),
+        (_, false) => Err(Diagnostic::at(
+            format!("`{id}` is a choice; it is forced to one of its options"),
+            at,
+            format!("one of {}", options.join(", ")),
+        )),
     }
 }

@@ -1,48 +1,38 @@
-//! Compiles decision rules: threshold, dependence, analogy, chance and
-//! condition, each checked for the fields its kind takes.
+//! Compiles decision rules (chance, condition, threshold, weighed,
+//! dependence, analogy, choice, council), each checked for the fields its
+//! kind takes and for fitting the node's options.
 
 use super::build::Builder;
+use super::nodes::NodeCtx;
 use super::*;
 use crate::diagnostic::{Diagnostic, FileId, Span};
-use crate::scenario::raw::{self, ExprSrc};
+use crate::expr::vm::Op;
+use crate::scenario::raw::{self, ExprOrTerms, ExprSrc, Scalar};
+use std::ops::Range;
 use toml::Spanned;
 
+const KINDS: &str = "threshold, weighed, dependence, analogy, choice, council, chance, condition";
+
 impl Builder<'_> {
-    pub(super) fn rule(&mut self, file: FileId, rule: &Spanned<raw::Rule>) -> Result<Rule, Diagnostic> {
+    pub(super) fn rule(&mut self, file: FileId, rule: &Spanned<raw::Rule>, ctx: &NodeCtx) -> Result<Rule, Diagnostic> {
         let r = rule.get_ref();
         let kind = r.kind.get_ref().as_str();
-        let at = |s: std::ops::Range<usize>| Span::new(file, s);
-        let fields: [(&str, Option<std::ops::Range<usize>>); 12] = [
-            ("p", r.p.as_ref().map(Spanned::span)),
-            ("if", r.condition.as_ref().map(Spanned::span)),
-            ("quantity", r.quantity.as_ref().map(Spanned::span)),
-            ("below", r.below.as_ref().map(Spanned::span)),
-            ("above", r.above.as_ref().map(Spanned::span)),
-            ("patron", r.patron.as_ref().map(Spanned::span)),
-            ("wants", r.wants.as_ref().map(Spanned::span)),
-            ("dependence", r.dependence.as_ref().map(Spanned::span)),
-            ("own", r.own.as_ref().map(Spanned::span)),
-            ("features", r.features.keys().next().map(Spanned::span)),
-            ("cases", r.cases.first().map(Spanned::span)),
-            (
-                "similarity",
-                r.similarity
-                    .as_ref()
-                    .map(Spanned::span)
-                    .or(r.otherwise.as_ref().map(Spanned::span)),
-            ),
-        ];
+        let at = |s: Range<usize>| Span::new(file, s);
+        let fields = fields(r);
         let allowed: &[&str] = match kind {
             "chance" => &["p"],
             "condition" => &["if"],
             "threshold" => &["quantity", "below", "above"],
-            "dependence" => &["patron", "wants", "dependence", "own"],
-            "analogy" => &["features", "cases", "similarity"],
+            "weighed" => &["terms", "scale", "base", "below", "above"],
+            "dependence" => &["patron", "wants", "dependence", "own", "patrons", "combine"],
+            "analogy" => &["features", "cases", "similarity", "otherwise"],
+            "choice" => &["select", "temperature", "utility", "weight"],
+            "council" => &["members", "needs"],
             _ => {
                 return Err(Diagnostic::at(
                     format!("unknown rule kind `{kind}`"),
                     at(r.kind.span()),
-                    "one of threshold, dependence, analogy, chance, condition",
+                    format!("one of {KINDS}"),
                 ));
             }
         };
@@ -57,6 +47,21 @@ impl Builder<'_> {
                 }
             }
         }
+        let picks_options = matches!(kind, "choice" | "analogy");
+        if !ctx.options.is_empty() && !picks_options {
+            return Err(Diagnostic::at(
+                format!("a {kind} rule decides yes or no, but this decision has options"),
+                at(r.kind.span()),
+                "kind = \"choice\", or an analogy whose lessons name options",
+            ));
+        }
+        if kind == "choice" && ctx.options.is_empty() {
+            return Err(Diagnostic::at(
+                "a choice rule picks one of the decision's options, and it has none",
+                at(r.kind.span()),
+                "options = [{ id = \"...\" }, ...] on the event",
+            ));
+        }
         let need = |v: &Option<Spanned<ExprSrc>>, name: &str| -> Result<Spanned<ExprSrc>, Diagnostic> {
             v.clone().ok_or_else(|| {
                 Diagnostic::at(
@@ -67,63 +72,33 @@ impl Builder<'_> {
             })
         };
         Ok(match kind {
-            "chance" => {
-                let p = need(&r.p, "p")?;
-                Rule::Chance {
-                    p: self.probability(file, &p)?,
-                }
-            }
+            "chance" => Rule::Chance {
+                p: self.probability(file, &need(&r.p, "p")?)?,
+            },
             "condition" => Rule::Condition {
                 holds: self.expr(file, &need(&r.condition, "if")?, None, Type::Bool)?,
             },
             "threshold" => {
                 let quantity_src = need(&r.quantity, "quantity")?;
-                let quantity = self.expr(file, &quantity_src, None, Type::Num)?;
-                let (limit, below) = match (&r.below, &r.above) {
-                    (Some(b), None) => (b, true),
-                    (None, Some(a)) => (a, false),
-                    _ => {
-                        return Err(Diagnostic::at(
-                            "a threshold rule needs exactly one of `below` and `above`",
-                            at(rule.span()),
-                            "below = ...  or  above = ...",
-                        ));
-                    }
-                };
+                let (limit, below) = self.bar(file, rule, true)?.expect("a threshold needs a bar"); // ok: required = true
                 Rule::Threshold {
-                    quantity,
-                    limit: self.expr(file, limit, None, Type::Num)?,
+                    quantity: self.expr(file, &quantity_src, None, Type::Num)?,
+                    limit: self.expr(file, &limit, None, Type::Num)?,
                     below,
                     quantity_text: quantity_src.get_ref().text.clone(),
                     limit_text: limit.get_ref().text.clone(),
                 }
             }
-            "dependence" => {
-                let patron = r.patron.clone().ok_or_else(|| {
-                    Diagnostic::at(
-                        "a dependence rule needs `patron`",
-                        at(rule.span()),
-                        "patron = \"actor id\"",
-                    )
-                })?;
-                self.known_actor(file, &patron)?;
-                let own = match &r.own {
-                    Some(o) => self.expr(file, o, None, Type::Bool)?,
-                    None => Code::constant(0.0),
-                };
-                Rule::Dependence {
-                    patron: patron.into_inner(),
-                    wants: self.expr(file, &need(&r.wants, "wants")?, None, Type::Bool)?,
-                    dependence: self.probability(file, &need(&r.dependence, "dependence")?)?,
-                    own,
-                }
-            }
-            _ => Rule::Analogy(self.analogy(file, rule)?),
+            "weighed" => Rule::Weighed(self.weighed(file, rule)?),
+            "dependence" => Rule::Dependence(self.dependence(file, rule)?),
+            "analogy" => Rule::Analogy(self.analogy(file, rule, ctx)?),
+            "choice" => Rule::Choice(self.choice(file, rule, ctx)?),
+            _ => Rule::Council(self.council(file, rule, ctx)?),
         })
     }
 
     /// A number that must be a probability; a constant out of [0, 1] is an error now.
-    fn probability(&mut self, file: FileId, src: &Spanned<ExprSrc>) -> Result<Code, Diagnostic> {
+    pub(super) fn probability(&mut self, file: FileId, src: &Spanned<ExprSrc>) -> Result<Code, Diagnostic> {
         let code = self.expr(file, src, None, Type::Num)?;
         if let Some(p) = code.as_constant() {
             if !(0.0..=1.0).contains(&p) {
@@ -137,9 +112,191 @@ impl Builder<'_> {
         Ok(code)
     }
 
-    fn analogy(&mut self, file: FileId, rule: &Spanned<raw::Rule>) -> Result<Analogy, Diagnostic> {
+    /// `below` or `above` (exactly one when `required`).
+    fn bar(
+        &self,
+        file: FileId,
+        rule: &Spanned<raw::Rule>,
+        required: bool,
+    ) -> Result<Option<(Spanned<ExprSrc>, bool)>, Diagnostic> {
         let r = rule.get_ref();
-        let at = |s: std::ops::Range<usize>| Span::new(file, s);
+        match (&r.below, &r.above) {
+            (Some(b), None) => Ok(Some((b.clone(), true))),
+            (None, Some(a)) => Ok(Some((a.clone(), false))),
+            (None, None) if !required => Ok(None),
+            _ => Err(Diagnostic::at(
+                format!("a {} rule needs exactly one of `below` and `above`", r.kind.get_ref()),
+                Span::new(file, rule.span()),
+                "below = ...  or  above = ...",
+            )),
+        }
+    }
+
+    /// Terms summed (with a constant) into one expression, and each term.
+    fn terms(
+        &mut self,
+        file: FileId,
+        base: Option<&Spanned<ExprSrc>>,
+        terms: &[Spanned<raw::Term>],
+    ) -> Result<(Vec<Op>, Vec<Term>), Diagnostic> {
+        let mut ops = match base {
+            Some(b) => self.expr(file, b, None, Type::Num)?.ops().to_vec(),
+            None => vec![Op::Const(0.0)],
+        };
+        let mut out = Vec::new();
+        for (i, t) in terms.iter().enumerate() {
+            let t = t.get_ref();
+            let value = self.expr(file, &t.value, None, Type::Num)?;
+            let weight = match &t.weight {
+                Some(w) => self.expr(file, w, None, Type::Num)?,
+                None => Code::constant(1.0),
+            };
+            ops.extend_from_slice(value.ops());
+            ops.extend_from_slice(weight.ops());
+            ops.extend([Op::Mul, Op::Add]);
+            out.push(Term {
+                id: t
+                    .id
+                    .as_ref()
+                    .map_or_else(|| format!("term {}", i + 1), |id| id.get_ref().clone()),
+                value,
+                weight,
+                why: t.why.clone(),
+            });
+        }
+        Ok((ops, out))
+    }
+
+    fn weighed(&mut self, file: FileId, rule: &Spanned<raw::Rule>) -> Result<Weighed, Diagnostic> {
+        let r = rule.get_ref();
+        if r.terms.is_empty() {
+            return Err(Diagnostic::at(
+                "a weighed rule needs `terms`",
+                Span::new(file, rule.span()),
+                "terms = [{ id = \"...\", value = \"...\", weight = 1.0, why = \"...\" }, ...]",
+            ));
+        }
+        let scale = r.scale.as_ref().map_or("log-odds", |s| s.get_ref().as_str());
+        let bar = self.bar(file, rule, false)?;
+        let scale_at = r.scale.as_ref().map_or(rule.span(), Spanned::span);
+        let (mut ops, terms) = self.terms(file, r.base.as_ref(), &r.terms)?;
+        let bar = match (scale, bar) {
+            ("log-odds", None) => {
+                ops.push(Op::Logistic);
+                None
+            }
+            ("utility", Some((limit, below))) => Some((self.expr(file, &limit, None, Type::Num)?, below)),
+            ("log-odds", Some(_)) => {
+                return Err(Diagnostic::at(
+                    "on the log-odds scale the sum is a chance; it takes no bar",
+                    Span::new(file, scale_at),
+                    "scale = \"utility\" to compare the sum with `above` or `below`",
+                ));
+            }
+            ("utility", None) => {
+                return Err(Diagnostic::at(
+                    "a weighed rule on the utility scale needs `above` or `below`",
+                    Span::new(file, scale_at),
+                    "above = ... (yes when the sum is above it)",
+                ));
+            }
+            _ => {
+                return Err(Diagnostic::at(
+                    format!("unknown scale `{scale}`"),
+                    Span::new(file, scale_at),
+                    "\"log-odds\" (the sum is the log-odds of yes) or \"utility\" (against a bar)",
+                ));
+            }
+        };
+        Ok(Weighed {
+            base: match &r.base {
+                Some(b) => self.expr(file, b, None, Type::Num)?,
+                None => Code::constant(0.0),
+            },
+            terms,
+            p: Code::new(ops),
+            bar,
+        })
+    }
+
+    fn dependence(&mut self, file: FileId, rule: &Spanned<raw::Rule>) -> Result<Dependence, Diagnostic> {
+        let r = rule.get_ref();
+        let at = |s: Range<usize>| Span::new(file, s);
+        let own = match &r.own {
+            Some(o) => self.expr(file, o, None, Type::Bool)?,
+            None => Code::constant(0.0),
+        };
+        let mut patrons = Vec::new();
+        if let Some(patron) = &r.patron {
+            if let Some(p) = r.patrons.first() {
+                return Err(Diagnostic::at(
+                    "give `patron` (one) or `patrons` (several), not both",
+                    at(p.span()),
+                    "one of them",
+                ));
+            }
+            self.known_actor(file, patron)?;
+            let missing = |name: &str| {
+                Diagnostic::at(
+                    format!("a dependence rule needs `{name}`"),
+                    at(rule.span()),
+                    format!("{name} = ..."),
+                )
+            };
+            patrons.push(PatronRule {
+                actor: patron.get_ref().clone(),
+                wants: self.expr(
+                    file,
+                    r.wants.as_ref().ok_or_else(|| missing("wants"))?,
+                    None,
+                    Type::Bool,
+                )?,
+                dependence: self.probability(file, r.dependence.as_ref().ok_or_else(|| missing("dependence"))?)?,
+            });
+        } else {
+            for (key, span) in [("wants", &r.wants), ("dependence", &r.dependence)] {
+                if let Some(s) = span {
+                    return Err(Diagnostic::at(
+                        format!("with `patrons`, each patron gives its own `{key}`"),
+                        at(s.span()),
+                        "patrons = [{ actor = \"...\", wants = \"...\", dependence = \"...\" }, ...]",
+                    ));
+                }
+            }
+            for p in &r.patrons {
+                let p = p.get_ref();
+                self.known_actor(file, &p.actor)?;
+                patrons.push(PatronRule {
+                    actor: p.actor.get_ref().clone(),
+                    wants: self.expr(file, &p.wants, None, Type::Bool)?,
+                    dependence: self.probability(file, &p.dependence)?,
+                });
+            }
+        }
+        if patrons.is_empty() {
+            return Err(Diagnostic::at(
+                "a dependence rule needs `patron` or `patrons`",
+                at(rule.span()),
+                "patron = \"actor id\"",
+            ));
+        }
+        let combine = match r.combine.as_ref().map(|c| (c.get_ref().as_str(), c.span())) {
+            None | Some(("in_order", _)) => Combine::InOrder,
+            Some(("together", _)) => Combine::Together,
+            Some((other, span)) => {
+                return Err(Diagnostic::at(
+                    format!("unknown way to combine patrons `{other}`"),
+                    at(span),
+                    "\"in_order\" (the first pull that binds) or \"together\" (only where they agree)",
+                ));
+            }
+        };
+        Ok(Dependence { patrons, combine, own })
+    }
+
+    fn analogy(&mut self, file: FileId, rule: &Spanned<raw::Rule>, ctx: &NodeCtx) -> Result<Analogy, Diagnostic> {
+        let r = rule.get_ref();
+        let at = |s: Range<usize>| Span::new(file, s);
         if r.features.is_empty() || r.cases.is_empty() {
             return Err(Diagnostic::at(
                 "an analogy rule needs `features` and `cases`",
@@ -151,6 +308,19 @@ impl Builder<'_> {
         for (name, src) in &r.features {
             features.push((name.get_ref().clone(), self.expr(file, src, None, Type::Num)?));
         }
+        let option = |name: &str, span: Range<usize>| -> Result<u32, Diagnostic> {
+            ctx.options
+                .iter()
+                .position(|o| o == name)
+                .map(|i| i as u32)
+                .ok_or_else(|| {
+                    Diagnostic::at(
+                        format!("`{name}` is not an option of `{}`", ctx.id),
+                        at(span),
+                        format!("one of {}", ctx.options.join(", ")),
+                    )
+                })
+        };
         let mut cases = Vec::new();
         for case in &r.cases {
             let c = case.get_ref();
@@ -176,10 +346,28 @@ impl Builder<'_> {
                     "one of the rule's `features`",
                 ));
             }
+            let lesson = match (c.lesson.get_ref(), ctx.options.is_empty()) {
+                (Scalar::Bool(b), true) => u32::from(*b),
+                (Scalar::Str(s), false) => option(s, c.lesson.span())?,
+                (_, true) => {
+                    return Err(Diagnostic::at(
+                        "the lesson of a yes/no analogy is true (act) or false",
+                        at(c.lesson.span()),
+                        "true or false (or give the event options, and name one)",
+                    ));
+                }
+                (_, false) => {
+                    return Err(Diagnostic::at(
+                        "the lesson of an analogy over options names an option",
+                        at(c.lesson.span()),
+                        format!("one of {}", ctx.options.join(", ")),
+                    ));
+                }
+            };
             cases.push(Case {
                 name: c.name.get_ref().clone(),
                 values,
-                lesson: *c.lesson.get_ref(),
+                lesson,
                 why: c.why.clone(),
             });
         }
@@ -193,9 +381,17 @@ impl Builder<'_> {
                 ));
             }
         };
-        let otherwise = match &r.otherwise {
-            Some(o) => self.expr(file, o, None, Type::Bool)?,
-            None => Code::constant(0.0),
+        let otherwise = match (&r.otherwise, ctx.options.is_empty()) {
+            (Some(o), true) => Lesson::Code(self.expr(file, o, None, Type::Bool)?),
+            (None, true) => Lesson::Code(Code::constant(0.0)),
+            (Some(o), false) => Lesson::Option(option(o.get_ref().text.trim(), o.span())?),
+            (None, false) => {
+                return Err(Diagnostic::at(
+                    "an analogy over options needs `otherwise`: the option taken when no case is similar enough",
+                    at(rule.span()),
+                    format!("otherwise = one of {}", ctx.options.join(", ")),
+                ));
+            }
         };
         Ok(Analogy {
             features,
@@ -204,4 +400,219 @@ impl Builder<'_> {
             otherwise,
         })
     }
+
+    fn choice(&mut self, file: FileId, rule: &Spanned<raw::Rule>, ctx: &NodeCtx) -> Result<ChoiceRule, Diagnostic> {
+        let r = rule.get_ref();
+        let at = |s: Range<usize>| Span::new(file, s);
+        let by_weight = !r.weight.is_empty();
+        if by_weight && !r.utility.is_empty() {
+            let span = r.weight.keys().next().map(Spanned::span).unwrap_or(rule.span());
+            return Err(Diagnostic::at(
+                "give each option a `utility` or a `weight`, not both",
+                at(span),
+                "utility = { ... } (compared) or weight = { ... } (chances in proportion)",
+            ));
+        }
+        let select = match (r.select.as_ref().map(|s| (s.get_ref().as_str(), s.span())), by_weight) {
+            (None, true) | (Some(("weighted", _)), true) => Select::Weighted,
+            (None, false) | (Some(("best", _)), false) => Select::Best,
+            (Some(("softmax", _)), false) => Select::Softmax,
+            (Some((s, span)), _) => {
+                return Err(Diagnostic::at(
+                    format!("`select = \"{s}\"` does not fit this choice"),
+                    at(span),
+                    if by_weight {
+                        "\"weighted\" (with `weight`)"
+                    } else {
+                        "\"best\" or \"softmax\" (with `utility`)"
+                    },
+                ));
+            }
+        };
+        let temperature = match (&r.temperature, select) {
+            (Some(t), Select::Softmax) => Some(self.expr(file, t, None, Type::Num)?),
+            (None, Select::Softmax) => {
+                return Err(Diagnostic::at(
+                    "a softmax choice needs a `temperature`",
+                    at(rule.span()),
+                    "temperature = 1.0 (higher: closer to a coin toss; lower: closer to the best)",
+                ));
+            }
+            (Some(t), _) => {
+                return Err(Diagnostic::at(
+                    "`temperature` applies only to select = \"softmax\"",
+                    at(t.span()),
+                    "remove it, or select = \"softmax\"",
+                ));
+            }
+            (None, _) => None,
+        };
+        let given: Vec<(&Spanned<String>, Score)> = if by_weight {
+            r.weight.iter().map(|(k, v)| (k, Score::Weight(v))).collect()
+        } else {
+            r.utility.iter().map(|(k, v)| (k, Score::Utility(v))).collect()
+        };
+        let key = if by_weight { "weight" } else { "utility" };
+        if let Some((k, _)) = given.iter().find(|(k, _)| !ctx.options.contains(k.get_ref())) {
+            return Err(Diagnostic::at(
+                format!("`{}` is not an option of `{}`", k.get_ref(), ctx.id),
+                at(k.span()),
+                format!("one of {}", ctx.options.join(", ")),
+            ));
+        }
+        let mut scores = Vec::new();
+        for option in ctx.options {
+            let Some((_, score)) = given.iter().find(|(k, _)| k.get_ref() == option) else {
+                return Err(Diagnostic::at(
+                    format!("option `{option}` has no {key}"),
+                    at(rule.span()),
+                    format!("{key} = {{ {option} = ..., ... }}: one for every option"),
+                ));
+            };
+            scores.push(match score {
+                Score::Utility(u) => match u.get_ref() {
+                    ExprOrTerms::Expr(e) => {
+                        let src = Spanned::new(u.span(), e.clone());
+                        (self.expr(file, &src, None, Type::Num)?, Vec::new())
+                    }
+                    ExprOrTerms::Terms(terms) => {
+                        let (ops, terms) = self.terms(file, None, terms)?;
+                        (Code::new(ops), terms)
+                    }
+                },
+                Score::Weight(w) => {
+                    let code = self.expr(file, w, None, Type::Num)?;
+                    if code.as_constant().is_some_and(|c| !(c >= 0.0 && c.is_finite())) {
+                        return Err(Diagnostic::at(
+                            "a weight is a number of 0 or more",
+                            at(w.span()),
+                            "a weight >= 0",
+                        ));
+                    }
+                    (code, Vec::new())
+                }
+            });
+        }
+        Ok(ChoiceRule {
+            select,
+            scores,
+            temperature,
+        })
+    }
+
+    fn council(&mut self, file: FileId, rule: &Spanned<raw::Rule>, ctx: &NodeCtx) -> Result<Council, Diagnostic> {
+        let r = rule.get_ref();
+        let at = |s: Range<usize>| Span::new(file, s);
+        if r.members.is_empty() {
+            return Err(Diagnostic::at(
+                "a council rule needs `members`",
+                at(rule.span()),
+                "members = [{ actor = \"...\", rule = { ... } }, ...]",
+            ));
+        }
+        let mut members: Vec<Member> = Vec::new();
+        for m in &r.members {
+            let mm = m.get_ref();
+            self.known_actor(file, &mm.actor)?;
+            let actor = mm.actor.get_ref().clone();
+            if members.iter().any(|x| x.actor == actor) {
+                return Err(Diagnostic::at(
+                    format!("`{actor}` sits on this council twice"),
+                    at(mm.actor.span()),
+                    "each actor once",
+                ));
+            }
+            let Some(member_rule) = &mm.rule else {
+                return Err(Diagnostic::at(
+                    format!("council member `{actor}` has no rule"),
+                    at(m.span()),
+                    "rule = { kind = \"...\", ... }: how this member decides",
+                ));
+            };
+            if matches!(member_rule.get_ref().kind.get_ref().as_str(), "council" | "choice") {
+                return Err(Diagnostic::at(
+                    "a council member decides yes or no by a rule of its own",
+                    at(member_rule.get_ref().kind.span()),
+                    "threshold, weighed, dependence, analogy, chance or condition",
+                ));
+            }
+            let inner = Spanned::new(member_rule.span(), (**member_rule.get_ref()).clone());
+            let yes_no = NodeCtx {
+                what: ctx.what,
+                id: ctx.id,
+                options: &[],
+                steps: ctx.steps,
+            };
+            let compiled = self.rule(file, &inner, &yes_no)?;
+            let lane = if compiled.draws() {
+                Some(self.lanes(&format!("{}/{}/{actor}", ctx.what, ctx.id), ctx.steps, at(m.span()))?)
+            } else {
+                None
+            };
+            members.push(Member {
+                actor,
+                rule: compiled,
+                lane,
+            });
+        }
+        let n = members.len() as u32;
+        let (needs, needs_text) = match r.needs.as_ref().map(|s| (s.get_ref(), s.span())) {
+            None => (n, "all".to_string()),
+            Some((Scalar::Str(s), _)) if s == "all" => (n, "all".into()),
+            Some((Scalar::Str(s), _)) if s == "any" => (1, "any".into()),
+            Some((Scalar::Str(s), _)) if s == "majority" => (n / 2 + 1, "a majority".into()),
+            Some((Scalar::Num(k), _)) if k.fract() == 0.0 && *k >= 1.0 && *k <= f64::from(n) => {
+                (*k as u32, format!("{k} of {n}"))
+            }
+            Some((_, span)) => {
+                return Err(Diagnostic::at(
+                    "`needs` says how many members must say yes",
+                    at(span),
+                    format!("\"all\", \"majority\", \"any\", or a whole number from 1 to {n}"),
+                ));
+            }
+        };
+        Ok(Council {
+            members,
+            needs,
+            needs_text,
+        })
+    }
+}
+
+/// How an option of a choice is scored.
+enum Score<'a> {
+    Utility(&'a Spanned<ExprOrTerms>),
+    Weight(&'a Spanned<ExprSrc>),
+}
+
+/// Every field a rule may carry, with its span if given.
+fn fields(r: &raw::Rule) -> Vec<(&'static str, Option<Range<usize>>)> {
+    let s = |v: Option<&Spanned<ExprSrc>>| v.map(Spanned::span);
+    vec![
+        ("p", s(r.p.as_ref())),
+        ("if", s(r.condition.as_ref())),
+        ("quantity", s(r.quantity.as_ref())),
+        ("below", s(r.below.as_ref())),
+        ("above", s(r.above.as_ref())),
+        ("patron", r.patron.as_ref().map(Spanned::span)),
+        ("wants", s(r.wants.as_ref())),
+        ("dependence", s(r.dependence.as_ref())),
+        ("own", s(r.own.as_ref())),
+        ("features", r.features.keys().next().map(Spanned::span)),
+        ("cases", r.cases.first().map(Spanned::span)),
+        ("similarity", s(r.similarity.as_ref())),
+        ("otherwise", s(r.otherwise.as_ref())),
+        ("patrons", r.patrons.first().map(Spanned::span)),
+        ("combine", r.combine.as_ref().map(Spanned::span)),
+        ("select", r.select.as_ref().map(Spanned::span)),
+        ("temperature", s(r.temperature.as_ref())),
+        ("utility", r.utility.keys().next().map(Spanned::span)),
+        ("weight", r.weight.keys().next().map(Spanned::span)),
+        ("terms", r.terms.first().map(Spanned::span)),
+        ("scale", r.scale.as_ref().map(Spanned::span)),
+        ("base", s(r.base.as_ref())),
+        ("members", r.members.first().map(Spanned::span)),
+        ("needs", r.needs.as_ref().map(Spanned::span)),
+    ]
 }

@@ -1,20 +1,27 @@
-//! Scenario files: reading them, following `extends`, and merging the chain
-//! (plus command-line overrides) into one [`Scenario`] whose every item still
-//! knows the file and span it came from.
+//! Scenario files: reading them (within hard limits), following `extends`,
+//! and merging the chain (plus command-line overrides) into one
+//! [`Scenario`] whose every part still knows the file and span it came from.
 
-pub mod date;
-mod load;
+mod keyed;
+mod merge;
+mod overrides;
 pub mod raw;
+mod read;
+mod suggest;
 
-pub use load::{Overrides, describe, load, suggest};
+pub use overrides::Overrides;
+pub use read::{MAX_CHAIN, MAX_FILE_BYTES, load};
+pub use suggest::{describe, suggest};
 
 use crate::diagnostic::{FileId, Sources, Span};
-use raw::{BeliefDecl, Event, ExprSrc, Metric, Outcome, ParamDecl, Scalar, Short, StateDecl};
+use raw::{Event, ExprSrc, Metric, Outcome, ParamDecl, Scalar, Short, StateDecl};
+use std::ops::Range;
 use std::path::PathBuf;
 use toml::Spanned;
 
-/// Highest scenario format version this engine reads.
-pub const FORMAT_VERSION: i64 = 1;
+/// Highest scenario format version this engine reads. A file without
+/// `format` is format 1 (see docs/scenario-format.md, "Format versions").
+pub const FORMAT_VERSION: i64 = 2;
 
 /// A value from a file, with the file it came from.
 #[derive(Debug, Clone)]
@@ -42,6 +49,7 @@ pub struct Header {
     pub prompts: Vec<String>,
     pub start: Option<Item<Spanned<String>>>,
     pub horizon: Option<Item<Spanned<String>>>,
+    pub unit: Option<Item<Spanned<String>>>,
     pub seed: Option<Item<Spanned<i64>>>,
     pub branches: Option<Item<Spanned<i64>>>,
     pub stop_when: Option<Item<Spanned<ExprSrc>>>,
@@ -60,11 +68,71 @@ pub struct StateDef {
     pub decl: Spanned<Short<StateDecl>>,
 }
 
+/// A belief, merged down the chain part by part: a format-2 file that
+/// restates it changes only what it gives (signals are matched by id).
 #[derive(Debug, Clone)]
 pub struct BeliefDef {
     /// Qualified: `actor.belief`.
     pub name: Spanned<String>,
-    pub decl: Spanned<Short<BeliefDecl>>,
+    /// The newest declaration: its file and span, for errors about the whole.
+    pub file: FileId,
+    pub span: Range<usize>,
+    pub value: Option<Item<Spanned<ExprSrc>>>,
+    pub prior: Option<Item<Spanned<ExprSrc>>>,
+    pub signals: Vec<SignalDef>,
+    pub doc: Option<String>,
+    pub evidence: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct SignalDef {
+    pub id: Option<String>,
+    /// Where the signal was last declared.
+    pub at: Span,
+    pub when: Option<Item<Spanned<ExprSrc>>>,
+    pub shift: Option<Item<Spanned<ExprSrc>>>,
+    pub why: Option<String>,
+}
+
+/// An event or a process: its declarations down the chain, oldest first.
+/// A format-2 file that restates it changes only the keys it gives; a
+/// format-1 file replaces it whole.
+#[derive(Debug, Clone)]
+pub struct NodeDef {
+    pub layers: Vec<Item<Spanned<Event>>>,
+}
+
+impl NodeDef {
+    pub fn newest(&self) -> &Item<Spanned<Event>> {
+        self.layers.last().expect("a node has at least one declaration") // ok: built with one, layers only grow
+    }
+
+    pub fn id(&self) -> &Spanned<String> {
+        &self.newest().get().id
+    }
+
+    /// The file that first declared it: its format decides the node's random layout.
+    pub fn origin(&self) -> FileId {
+        self.layers[0].file
+    }
+
+    /// The newest declaration of a key, with its file.
+    pub fn get<'a, T: ?Sized>(&'a self, key: impl Fn(&'a Event) -> Option<&'a T>) -> Option<(FileId, &'a T)> {
+        self.layers.iter().rev().find_map(|l| key(l.get()).map(|v| (l.file, v)))
+    }
+
+    /// The newest non-empty declaration of a table or list key.
+    pub fn get_many<'a, T: ?Sized>(
+        &'a self,
+        key: impl Fn(&'a Event) -> &'a T,
+        empty: impl Fn(&T) -> bool,
+    ) -> Option<(FileId, &'a T)> {
+        self.layers
+            .iter()
+            .rev()
+            .map(|l| (l.file, key(l.get())))
+            .find(|(_, v)| !empty(v))
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -72,6 +140,7 @@ pub struct ActorDef {
     pub id: Spanned<String>,
     pub name: Option<String>,
     pub role: Option<String>,
+    pub doc: Option<String>,
 }
 
 /// A hard intervention: `do(target = value)`.
@@ -105,6 +174,8 @@ pub enum ChangeKind {
 #[derive(Debug, Clone)]
 pub struct Scenario {
     pub sources: Sources,
+    /// The format of each source (command-line arguments count as the newest).
+    pub formats: Vec<i64>,
     /// The file named on the command line.
     pub file: PathBuf,
     /// The base scenario file, if this one `extends` another.
@@ -113,13 +184,20 @@ pub struct Scenario {
     pub actors: Vec<Item<ActorDef>>,
     pub params: Vec<Item<ParamDef>>,
     pub state: Vec<Item<StateDef>>,
-    pub beliefs: Vec<Item<BeliefDef>>,
-    pub events: Vec<Item<Spanned<Event>>>,
-    pub processes: Vec<Item<Spanned<Event>>>,
+    pub beliefs: Vec<BeliefDef>,
+    pub events: Vec<NodeDef>,
+    pub processes: Vec<NodeDef>,
     pub outcomes: Vec<Item<Spanned<Outcome>>>,
     pub flags: Vec<Item<Spanned<Outcome>>>,
     pub metrics: Vec<Item<Spanned<Metric>>>,
     pub interventions: Vec<Item<Intervention>>,
     /// What the top file and the command line change relative to the base.
     pub changes: Vec<Change>,
+}
+
+impl Scenario {
+    /// The format version a source was written in.
+    pub fn format_of(&self, file: FileId) -> i64 {
+        self.formats.get(file).copied().unwrap_or(FORMAT_VERSION)
+    }
 }

@@ -57,8 +57,10 @@ pub struct Meta {
     pub horizon: Option<Spanned<String>>,
     pub seed: Option<Spanned<i64>>,
     pub branches: Option<Spanned<i64>>,
-    /// The branch ends after the first month in which this holds.
+    /// The branch ends after the first tick in which this holds.
     pub stop_when: Option<Spanned<ExprSrc>>,
+    /// Format 2: the length of one tick (`month`, `day`, `2h`, ...).
+    pub unit: Option<Spanned<String>>,
 }
 
 /// A parameter: a fixed number or flag, or a distribution drawn once a branch.
@@ -84,6 +86,8 @@ pub struct ParamDecl {
 #[serde(deny_unknown_fields)]
 pub struct StateDecl {
     pub initial: Option<Spanned<Scalar>>,
+    /// Format 2: the named values the variable may hold (`initial` is one).
+    pub values: Option<Spanned<Vec<Spanned<String>>>>,
     pub doc: Option<String>,
 }
 
@@ -114,35 +118,103 @@ pub struct BeliefDecl {
 #[derive(Debug, Deserialize, Clone)]
 #[serde(deny_unknown_fields)]
 pub struct Signal {
-    pub when: Spanned<ExprSrc>,
+    /// Format 2: names the signal, so that a counterfactual can replace or drop it.
+    pub id: Option<Spanned<String>>,
+    /// Required, except in a counterfactual that edits a signal by its id.
+    pub when: Option<Spanned<ExprSrc>>,
     /// Added to the log-odds of the belief when `when` holds.
-    pub shift: Spanned<ExprSrc>,
+    pub shift: Option<Spanned<ExprSrc>>,
     pub why: Option<String>,
+    /// Format 2, in a counterfactual: drop the base's signal of this id.
+    pub drop: Option<Spanned<bool>>,
 }
 
-/// A dated event, or (under `[[processes]]`) a monthly process.
+/// A dated event, or (under `[[processes]]`) a process that steps repeatedly.
 #[derive(Debug, Deserialize, Clone)]
 #[serde(deny_unknown_fields)]
 pub struct Event {
     pub id: Spanned<String>,
     pub label: Option<String>,
     pub actor: Option<Spanned<String>>,
-    /// Events: the month it happens. Processes: the first month it may run.
+    /// Events: when it happens (a date, or an expression of the parameters).
+    /// Processes: the first tick it may run.
     pub date: Option<Spanned<String>>,
+    /// Format 2: timed after another event fires.
+    pub after: Option<Spanned<After>>,
+    /// Format 2, events: watched until this date (fires the first tick its
+    /// `when` holds). Processes: the last tick it may run.
+    pub until: Option<Spanned<String>>,
+    /// Format 2: like `until`, as a duration from the start.
+    pub within: Option<Spanned<String>>,
+    /// Format 2, processes: the time between steps (default: one tick).
+    pub every: Option<Spanned<String>>,
     /// Events: must hold for the event to be reached.
     pub when: Option<Spanned<ExprSrc>>,
-    /// Processes: runs each month while this holds.
+    /// Processes: runs each step while this holds.
     #[serde(rename = "while")]
     pub while_: Option<Spanned<ExprSrc>>,
-    /// Processes: hard bound on the number of monthly steps.
+    /// Processes: hard bound on the number of steps.
     pub max_steps: Option<Spanned<i64>>,
+    /// Format 2: named options, each with its own effects; the rule picks one.
+    #[serde(default)]
+    pub options: Vec<Spanned<OptionDecl>>,
     pub rule: Option<Spanned<Rule>>,
     #[serde(default)]
-    pub then: Map<ExprSrc>,
+    pub then: Map<Effect>,
     #[serde(default, rename = "else")]
-    pub otherwise: Map<ExprSrc>,
+    pub otherwise: Map<Effect>,
     pub evidence: Option<Spanned<String>>,
     pub doc: Option<String>,
+}
+
+/// `after = { event = "strike", delay = "7d" }`.
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct After {
+    pub event: Spanned<String>,
+    /// Only when that event chose this option.
+    pub option: Option<Spanned<String>>,
+    /// A duration (`7d`), or an expression in ticks (`days(lag)`); default 0.
+    pub delay: Option<Spanned<ExprSrc>>,
+}
+
+/// One option of a decision.
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct OptionDecl {
+    pub id: Spanned<String>,
+    pub label: Option<String>,
+    #[serde(default)]
+    pub then: Map<Effect>,
+    pub doc: Option<String>,
+}
+
+/// A named, weighted term of a weighed rule or an option's utility.
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct Term {
+    pub id: Option<Spanned<String>>,
+    pub value: Spanned<ExprSrc>,
+    /// Default 1.
+    pub weight: Option<Spanned<ExprSrc>>,
+    pub why: Option<String>,
+}
+
+/// A member of a council: an actor deciding by its own rule.
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct Member {
+    pub actor: Spanned<String>,
+    pub rule: Option<Spanned<Box<Rule>>>,
+}
+
+/// One patron of a dependence rule.
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct Patron {
+    pub actor: Spanned<String>,
+    pub wants: Spanned<ExprSrc>,
+    pub dependence: Spanned<ExprSrc>,
 }
 
 /// A decision rule; `kind` says which fields apply.
@@ -171,6 +243,28 @@ pub struct Rule {
     pub cases: Vec<Spanned<Case>>,
     pub similarity: Option<Spanned<ExprSrc>>,
     pub otherwise: Option<Spanned<ExprSrc>>,
+    /// dependence (format 2): several patrons, and how their pulls combine.
+    #[serde(default)]
+    pub patrons: Vec<Spanned<Patron>>,
+    pub combine: Option<Spanned<String>>,
+    /// choice: `best`, `softmax` or `weighted`.
+    pub select: Option<Spanned<String>>,
+    pub temperature: Option<Spanned<ExprSrc>>,
+    /// choice: per option, a utility (an expression or a list of terms) ...
+    #[serde(default)]
+    pub utility: Map<ExprOrTerms>,
+    /// ... or a weight (its chance is its share of the total).
+    #[serde(default)]
+    pub weight: Map<ExprSrc>,
+    /// weighed: the terms summed, the scale they are summed on, a constant.
+    #[serde(default)]
+    pub terms: Vec<Spanned<Term>>,
+    pub scale: Option<Spanned<String>>,
+    pub base: Option<Spanned<ExprSrc>>,
+    /// council: the members and how many must say yes.
+    #[serde(default)]
+    pub members: Vec<Spanned<Member>>,
+    pub needs: Option<Spanned<Scalar>>,
 }
 
 /// A remembered case for the analogy rule.
@@ -179,8 +273,8 @@ pub struct Rule {
 pub struct Case {
     pub name: Spanned<String>,
     pub features: BTreeMap<Spanned<String>, Spanned<f64>>,
-    /// Whether the lesson of the case is to act (`true`) or not.
-    pub lesson: Spanned<bool>,
+    /// The lesson: act (`true`) or not, or (format 2) the option it teaches.
+    pub lesson: Spanned<Scalar>,
     pub why: Option<String>,
 }
 
@@ -228,6 +322,21 @@ pub struct ExprSrc {
     pub text: String,
 }
 
+/// The right side of an effect: an expression, or (format 2) a table with
+/// a distribution, for a fresh draw each time the effect applies.
+#[derive(Debug, Clone)]
+pub enum Effect {
+    Expr(ExprSrc),
+    Draw(Box<ParamDecl>),
+}
+
+/// An option's utility: an expression, or a list of weighted terms.
+#[derive(Debug, Clone)]
+pub enum ExprOrTerms {
+    Expr(ExprSrc),
+    Terms(Vec<Spanned<Term>>),
+}
+
 struct ScalarVisitor;
 
 impl<'de> Visitor<'de> for ScalarVisitor {
@@ -260,11 +369,73 @@ impl<'de> Deserialize<'de> for Scalar {
 
 impl<'de> Deserialize<'de> for ExprSrc {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let text = match d.deserialize_any(ScalarVisitor)? {
-            Scalar::Str(s) => s,
-            other => other.to_string(),
-        };
-        Ok(ExprSrc { text })
+        Ok(ExprSrc {
+            text: scalar_text(d.deserialize_any(ScalarVisitor)?),
+        })
+    }
+}
+
+/// Reads a scalar as expression text: `"x + 1"`, `0.5`, `true`.
+fn scalar_text(s: Scalar) -> String {
+    match s {
+        Scalar::Str(s) => s,
+        other => other.to_string(),
+    }
+}
+
+/// The `visit_*` methods of a visitor that reads every TOML scalar as
+/// expression text and wraps it with `$wrap`.
+macro_rules! scalars_as_text {
+    ($value:ty, $wrap:expr) => {
+        fn visit_bool<E: de::Error>(self, v: bool) -> Result<$value, E> {
+            Ok($wrap(scalar_text(Scalar::Bool(v))))
+        }
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<$value, E> {
+            Ok($wrap(scalar_text(Scalar::Num(v as f64))))
+        }
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<$value, E> {
+            Ok($wrap(scalar_text(Scalar::Num(v as f64))))
+        }
+        fn visit_f64<E: de::Error>(self, v: f64) -> Result<$value, E> {
+            Ok($wrap(scalar_text(Scalar::Num(v))))
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<$value, E> {
+            Ok($wrap(v.to_string()))
+        }
+    };
+}
+
+impl<'de> Deserialize<'de> for Effect {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Effect;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an expression, or a distribution table such as { uniform = [0, 10] }")
+            }
+            scalars_as_text!(Effect, |text| Effect::Expr(ExprSrc { text }));
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Effect, A::Error> {
+                ParamDecl::deserialize(de::value::MapAccessDeserializer::new(map)).map(|p| Effect::Draw(Box::new(p)))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl<'de> Deserialize<'de> for ExprOrTerms {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = ExprOrTerms;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an expression, or a list of terms such as [{ value = \"x\", weight = 2 }]")
+            }
+            scalars_as_text!(ExprOrTerms, |text| ExprOrTerms::Expr(ExprSrc { text }));
+            fn visit_seq<A: de::SeqAccess<'de>>(self, seq: A) -> Result<ExprOrTerms, A::Error> {
+                Vec::deserialize(de::value::SeqAccessDeserializer::new(seq)).map(ExprOrTerms::Terms)
+            }
+        }
+        d.deserialize_any(V)
     }
 }
 
@@ -335,7 +506,7 @@ impl FromScalar for StateDecl {
             ))),
             s => Ok(StateDecl {
                 initial: Some(Spanned::new(0..0, s)),
-                doc: None,
+                ..StateDecl::default()
             }),
         }
     }
@@ -344,12 +515,8 @@ impl FromScalar for StateDecl {
 impl FromScalar for BeliefDecl {
     const EXPECTING: &'static str = "an expression string, or a table with `value` or `prior` and `signals`";
     fn from_scalar<E: de::Error>(s: Scalar) -> Result<Self, E> {
-        let text = match s {
-            Scalar::Str(t) => t,
-            other => other.to_string(),
-        };
         Ok(BeliefDecl {
-            value: Some(Spanned::new(0..0, ExprSrc { text })),
+            value: Some(Spanned::new(0..0, ExprSrc { text: scalar_text(s) })),
             ..BeliefDecl::default()
         })
     }

@@ -11,6 +11,35 @@ use quantile::Quantiles;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
+/// The sizes of what a program's branches record.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Shape {
+    pub outcomes: usize,
+    pub flags: usize,
+    pub metrics: usize,
+    /// Per node (events, then processes): its number of named options (0
+    /// for a yes/no decision or a plain event).
+    pub options: Vec<u32>,
+}
+
+impl Shape {
+    /// Per node, where its options' counts start in [`Record::chosen`].
+    fn offsets(&self) -> Vec<u32> {
+        self.options
+            .iter()
+            .scan(0, |acc, &n| {
+                let at = *acc;
+                *acc += n;
+                Some(at)
+            })
+            .collect()
+    }
+
+    fn total_options(&self) -> usize {
+        self.options.iter().map(|&n| n as usize).sum()
+    }
+}
+
 /// What one branch produced; filled by the engine, read by [`Tally::add`].
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Record {
@@ -22,20 +51,42 @@ pub struct Record {
     /// Per node (events, then processes): steps reached, steps that fired.
     pub reached: Vec<u32>,
     pub fired: Vec<u32>,
-    /// Decisions taken at dated events: `event index << 1 | yes`.
+    /// Per option of every node with named options: steps that picked it
+    /// (node `i`'s options start at `option_offsets[i]`).
+    pub chosen: Vec<u32>,
+    pub option_offsets: Vec<u32>,
+    /// What happened, in order, as `(tick, node << 8 | option)`: every event
+    /// reached, every step of a process that fired. The option is
+    /// `0xff` for something that happened without a decision.
+    pub decisions: Vec<(u32, u32)>,
+    /// The decisions of `decisions` (a process's runs of equal ones once):
+    /// the branch's path.
     pub path: Vec<u32>,
 }
 
 impl Record {
-    pub fn new(flags: usize, metrics: usize, nodes: usize) -> Self {
+    pub fn new(shape: &Shape) -> Self {
+        let nodes = shape.options.len();
         Record {
             outcome: 0,
-            flags: vec![false; flags],
-            metrics: vec![None; metrics],
+            flags: vec![false; shape.flags],
+            metrics: vec![None; shape.metrics],
             reached: vec![0; nodes],
             fired: vec![0; nodes],
+            chosen: vec![0; shape.total_options()],
+            option_offsets: shape.offsets(),
+            decisions: Vec::with_capacity(64),
             path: Vec::with_capacity(64),
         }
+    }
+
+    /// Empties the record for the next branch (keeping its allocations).
+    pub fn clear(&mut self) {
+        self.reached.fill(0);
+        self.fired.fill(0);
+        self.chosen.fill(0);
+        self.decisions.clear();
+        self.path.clear();
     }
 }
 
@@ -99,24 +150,32 @@ pub struct Tally {
     /// Per node: branches in which it was reached / fired at least once.
     pub reached: Vec<u64>,
     pub fired: Vec<u64>,
-    /// Per node: total steps run and steps fired (processes step monthly).
+    /// Per node: total steps run and steps fired.
     pub steps: Vec<u64>,
     pub steps_fired: Vec<u64>,
+    /// Per option (as in [`Record::chosen`]): branches that picked it at
+    /// least once, and steps that picked it.
+    pub chosen: Vec<u64>,
+    pub chosen_steps: Vec<u64>,
     pub metrics: Vec<MetricTally>,
     pub paths: PathCounts,
 }
 
 impl Tally {
-    pub fn new(outcomes: usize, flags: usize, metrics: usize, nodes: usize) -> Self {
+    pub fn new(shape: &Shape) -> Self {
+        let nodes = shape.options.len();
+        let options = shape.total_options();
         Tally {
             branches: 0,
-            outcomes: vec![0; outcomes],
-            flags: vec![0; flags],
+            outcomes: vec![0; shape.outcomes],
+            flags: vec![0; shape.flags],
             reached: vec![0; nodes],
             fired: vec![0; nodes],
             steps: vec![0; nodes],
             steps_fired: vec![0; nodes],
-            metrics: vec![MetricTally::default(); metrics],
+            chosen: vec![0; options],
+            chosen_steps: vec![0; options],
+            metrics: vec![MetricTally::default(); shape.metrics],
             paths: PathCounts::default(),
         }
     }
@@ -134,6 +193,10 @@ impl Tally {
             self.fired[i] += u64::from(fired > 0);
             self.steps[i] += u64::from(reached);
             self.steps_fired[i] += u64::from(fired);
+        }
+        for (i, &k) in r.chosen.iter().enumerate() {
+            self.chosen[i] += u64::from(k > 0);
+            self.chosen_steps[i] += u64::from(k);
         }
         for (m, v) in self.metrics.iter_mut().zip(&r.metrics) {
             if let Some(q) = *v {
@@ -158,6 +221,8 @@ impl Tally {
         add(&mut self.fired, &other.fired);
         add(&mut self.steps, &other.steps);
         add(&mut self.steps_fired, &other.steps_fired);
+        add(&mut self.chosen, &other.chosen);
+        add(&mut self.chosen_steps, &other.chosen_steps);
         for (a, b) in self.metrics.iter_mut().zip(&other.metrics) {
             a.moments.merge(&b.moments);
             a.quantiles.merge(&b.quantiles);

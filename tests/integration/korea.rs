@@ -310,9 +310,9 @@ fn explain_tells_a_branch_with_its_reasons() {
         "{story}"
     );
     // Monthly processes that say no month after month are told in one line.
-    assert!(story.contains("NO every month to "), "{story}");
+    assert!(story.contains("NO each month to "), "{story}");
     assert!(story.lines().count() < 120, "{} lines", story.lines().count());
-    assert!(story.contains("result   "));
+    assert!(story.contains("result     "));
 }
 
 #[test]

@@ -104,9 +104,13 @@ fn shortcuts_change_no_result() {
     ] {
         let fast = program(&file, &[]);
         let mut plain = fast.clone();
-        let months = plain.meta.months() as u32;
+        let last = plain.meta.clock.last;
         for n in plain.processes.iter_mut() {
-            n.window = (n.date.since(plain.meta.start) as u32, months - 1);
+            let first = match n.timing {
+                sim::program::Timing::At(t) => t,
+                _ => 0,
+            };
+            n.window = (first, last);
             n.window_from_params = false;
             n.steady = false;
             n.chance_breaks = None;

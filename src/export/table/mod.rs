@@ -116,30 +116,41 @@ impl Exporter for Table {
             }
             out.push('\n');
         }
+        let dates: Vec<String> = r
+            .events
+            .iter()
+            .map(|e| {
+                let date = e.date.clone().unwrap_or_else(|| "after".into());
+                if e.kind == "process" { format!("{date}+") } else { date }
+            })
+            .collect();
+        let dw = dates.iter().map(|d| d.chars().count()).max().unwrap_or(0).max(8);
         let _ = writeln!(
             out,
-            "{:<48}{:>8}{:>12}{:>12}",
-            "DECISIONS AND EVENTS", "date", "reached", "fired"
+            "{:<w$}{:>dw$}{:>12}{:>12}",
+            "DECISIONS AND EVENTS",
+            "date",
+            "reached",
+            "fired",
+            w = 56 - dw
         );
-        for e in &r.events {
+        for (e, date) in r.events.iter().zip(&dates) {
             let mark = if e.decision { "?" } else { " " };
-            let date = if e.kind == "process" {
-                format!("{}+", e.date)
-            } else {
-                e.date.clone()
-            };
             let _ = writeln!(
                 out,
-                "{mark} {}{:>8}{:>12}{:>12}",
-                fit(&e.id, 46),
-                date,
+                "{mark} {}{date:>dw$}{:>12}{:>12}",
+                fit(&e.id, 54 - dw),
                 pct(e.reached as f64 / r.branches.max(1) as f64),
                 pct(e.p)
             );
+            for o in &e.options {
+                let _ = writeln!(out, "    → {}{:>24}", fit(&o.id, 50 - dw + dw), pct(o.p));
+            }
         }
         let _ = writeln!(
             out,
-            "  (? marks decisions; fired = chose yes; + marks monthly processes)\n"
+            "  (? marks decisions; fired = chose yes, or → the option picked; + marks\n  processes, which step every {}; \"after\": timed after another event)\n",
+            r.scenario.tick
         );
         if !r.paths.is_empty() {
             let _ = writeln!(out, "MOST FREQUENT PATHS (decisions taken, in order)");

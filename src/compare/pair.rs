@@ -1,0 +1,150 @@
+//! Runs two programs over the same branch indices in one pass and tallies
+//! what they did together, branch by branch.
+
+use super::align::{Alignment, Parting};
+use crate::engine::branch::{RunError, Workspace, run_branch};
+use crate::engine::run::{Job, RunSettings, run_job, with_pool};
+use crate::engine::trace::NoTrace;
+use crate::program::Program;
+use crate::stats::moments::Moments;
+use crate::stats::{FastMap, Record, Tally};
+
+/// Both runs' tallies and what they did together, branch by branch.
+#[derive(Debug, Clone)]
+pub struct PairTally {
+    pub base: Tally,
+    pub other: Tally,
+    /// `flips[b][o]`: branches with base result `b` and other result `o`.
+    pub flips: Vec<Vec<u64>>,
+    /// Per shared flag: (both, only other, only base).
+    pub flags: Vec<(u64, u64, u64)>,
+    /// Per shared metric: moments of (other − base) where both are present.
+    pub metric_diffs: Vec<Moments>,
+    /// Branches by where their decisions first part: (union node, option
+    /// in the base, option in the other).
+    pub partings: FastMap<(u32, u32, u32), u64>,
+    /// Branches whose result differs although no decision does.
+    pub changed_without_decision: u64,
+}
+
+struct Paired<'p> {
+    base: &'p Program,
+    other: &'p Program,
+    align: Alignment,
+}
+
+impl Job for Paired<'_> {
+    type Scratch = (Workspace, Workspace);
+    type Tally = PairTally;
+
+    fn scratch(&self, seed: u64) -> Self::Scratch {
+        (Workspace::new(self.base, seed), Workspace::new(self.other, seed))
+    }
+
+    fn tally(&self) -> PairTally {
+        PairTally {
+            base: Tally::new(&self.base.shape()),
+            other: Tally::new(&self.other.shape()),
+            flips: vec![vec![0; self.other.outcomes.len()]; self.base.outcomes.len()],
+            flags: vec![(0, 0, 0); self.align.flags.len()],
+            metric_diffs: vec![Moments::default(); self.align.metrics.len()],
+            partings: FastMap::default(),
+            changed_without_decision: 0,
+        }
+    }
+
+    fn branch(&self, (wb, wo): &mut Self::Scratch, t: &mut PairTally, branch: u64) -> Result<(), RunError> {
+        run_branch(self.base, wb, branch, &mut NoTrace).map_err(|e| RunError {
+            message: format!("in the base scenario `{}`: {}", self.base.meta.id, e.message),
+            ..e
+        })?;
+        run_branch(self.other, wo, branch, &mut NoTrace)?;
+        let (b, o): (&Record, &Record) = (&wb.record, &wo.record);
+        t.base.add(b);
+        t.other.add(o);
+        t.flips[b.outcome][o.outcome] += 1;
+        for (cell, &(i, j)) in t.flags.iter_mut().zip(&self.align.flags) {
+            match (b.flags[i], o.flags[j]) {
+                (true, true) => cell.0 += 1,
+                (false, true) => cell.1 += 1,
+                (true, false) => cell.2 += 1,
+                (false, false) => {}
+            }
+        }
+        for (m, &(i, j)) in t.metric_diffs.iter_mut().zip(&self.align.metrics) {
+            if let (Some(x), Some(y)) = (b.metrics[i], o.metrics[j]) {
+                m.add_fixed(y - x);
+            }
+        }
+        match self.align.first_difference(&b.decisions, &o.decisions) {
+            Some(Parting { node, base, other }) => *t.partings.entry((node, base, other)).or_insert(0) += 1,
+            None => {
+                let same = self.base.outcomes[b.outcome].id == self.other.outcomes[o.outcome].id;
+                t.changed_without_decision += u64::from(!same);
+            }
+        }
+        Ok(())
+    }
+
+    fn merge(&self, mut a: PairTally, b: PairTally) -> PairTally {
+        a.base = a.base.merge(b.base);
+        a.other = a.other.merge(b.other);
+        for (ra, rb) in a.flips.iter_mut().zip(&b.flips) {
+            ra.iter_mut().zip(rb).for_each(|(x, y)| *x += y);
+        }
+        for (x, y) in a.flags.iter_mut().zip(&b.flags) {
+            *x = (x.0 + y.0, x.1 + y.1, x.2 + y.2);
+        }
+        a.metric_diffs
+            .iter_mut()
+            .zip(&b.metric_diffs)
+            .for_each(|(x, y)| x.merge(y));
+        for (k, v) in b.partings {
+            *a.partings.entry(k).or_insert(0) += v;
+        }
+        a.changed_without_decision += b.changed_without_decision;
+        a
+    }
+}
+
+/// One branch of `other` set against the same branch of `base`: the base's
+/// result and where their decisions first part, told in a sentence.
+pub fn replay_pair(base: &Program, other: &Program, seed: u64, branch: u64) -> Result<String, RunError> {
+    let (mut wb, mut wo) = (Workspace::new(base, seed), Workspace::new(other, seed));
+    run_branch(base, &mut wb, branch, &mut NoTrace)?;
+    run_branch(other, &mut wo, branch, &mut NoTrace)?;
+    let align = Alignment::new(base, other);
+    let (b, o) = (&base.outcomes[wb.record.outcome], &other.outcomes[wo.record.outcome]);
+    let result = if b.id == o.id {
+        format!("the same result, {} ({})", b.label, b.id)
+    } else {
+        format!("{} ({}) instead", b.label, b.id)
+    };
+    let parting = match align.first_difference(&wb.record.decisions, &wo.record.decisions) {
+        Some(x) => format!(
+            "the two histories first part at `{}` ({} in the base, {} here)",
+            align.union_ids[x.node as usize],
+            align.option_name(x.node, x.base, other),
+            align.option_name(x.node, x.other, other)
+        ),
+        None => "every decision is the same in both".to_string(),
+    };
+    Ok(format!(
+        "against  the base `{}`, this branch ends with {result}; {parting}.",
+        base.meta.id
+    ))
+}
+
+/// Runs `base` and `other` over the same branches in one pass.
+pub fn run_pair(
+    base: &Program,
+    other: &Program,
+    settings: &RunSettings,
+) -> Result<Result<PairTally, RunError>, String> {
+    let job = Paired {
+        base,
+        other,
+        align: Alignment::new(base, other),
+    };
+    with_pool(settings.threads, || run_job(&job, settings))
+}

@@ -1,0 +1,307 @@
+//! A branch told as a dated narrative: who decided what, on which values,
+//! against which bar, citing the evidence behind each event.
+
+use super::decide::{Decision, Why};
+use super::trace::Trace;
+use crate::program::{Node, NodeKind, Param, Period, Program, Rule, Term};
+use crate::stats::Record;
+use std::collections::HashMap;
+
+/// Collects a readable, dated account of one branch.
+#[derive(Default)]
+pub struct Narrative {
+    /// The parameters drawn, one line each.
+    pub draws: Vec<String>,
+    /// The story, dated.
+    pub lines: Vec<String>,
+    date: String,
+    /// Runs of "no" steps of a process, told as one line: process id →
+    /// (line index, first date, first step).
+    quiet: HashMap<String, (usize, String, u32)>,
+}
+
+fn yes_no(b: bool) -> &'static str {
+    if b { "yes" } else { "no" }
+}
+
+/// How a process's steps are counted: "month 3", "day 3", "step 3".
+pub fn step_word(p: &Program, node: &Node) -> String {
+    match node.every {
+        Some(Period::Ticks(1)) if p.meta.clock.tick.count == 1 => p.meta.clock.tick_name(),
+        Some(Period::Calendar(d)) if d.count == 1 => d.to_string().trim_start_matches("1 ").to_string(),
+        _ => "step".to_string(),
+    }
+}
+
+/// What one term adds: `id: value × weight = contribution`.
+fn terms(t: &[Term], slots: &[f64]) -> String {
+    let mut stack = crate::expr::Stack::default();
+    t.iter()
+        .map(|t| {
+            let (v, w) = (t.value.eval(slots, &mut stack), t.weight.eval(slots, &mut stack));
+            format!("{} {v:.3} × {w:.3} = {:+.3}", t.id, v * w)
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// Why a rule decided as it did, in words.
+pub fn reason(prog: &Program, node: &Node, rule: Option<&Rule>, d: &Decision, slots: &[f64]) -> String {
+    match (&d.why, rule) {
+        (Why::Forced, _) => "forced by intervention (do)".to_string(),
+        (Why::Chance { p, u }, _) if u.is_nan() => format!("chance: certain (p = {p})"),
+        (Why::Chance { p, u }, _) => format!("chance: drew {u:.3} against p = {p:.3}"),
+        (Why::Hazard { p, fires }, _) => format!(
+            "chance {p:.3} per {}: {}",
+            step_word(prog, node),
+            if *fires {
+                "the waiting time drawn for it runs out now"
+            } else {
+                "not yet"
+            }
+        ),
+        (Why::Condition, _) => "condition".to_string(),
+        (
+            Why::Threshold { quantity, limit, below },
+            Some(Rule::Threshold {
+                quantity_text,
+                limit_text,
+                ..
+            }),
+        ) => {
+            let ok = if *below { quantity < limit } else { quantity > limit };
+            let rel = match (*below, ok) {
+                (true, true) => "<",
+                (true, false) => ">=",
+                (false, true) => ">",
+                (false, false) => "<=",
+            };
+            format!("threshold: {quantity_text} = {quantity:.3} {rel} {limit_text} = {limit:.3}")
+        }
+        (Why::Weighed { p: Some(pv), u, .. }, Some(Rule::Weighed(w))) => {
+            let drew = if u.is_nan() {
+                "certain".to_string()
+            } else {
+                format!("drew {u:.3}")
+            };
+            format!(
+                "weighed (log-odds): base {:+.3}; {} → p = {pv:.3}; {drew}",
+                w.base.eval(slots, &mut crate::expr::Stack::default()),
+                terms(&w.terms, slots)
+            )
+        }
+        (
+            Why::Weighed {
+                score,
+                bar: Some((l, below)),
+                ..
+            },
+            Some(Rule::Weighed(w)),
+        ) => format!(
+            "weighed (utility): {} → sum {score:.3} {} bar {l:.3}",
+            terms(&w.terms, slots),
+            if *below {
+                "against the upper"
+            } else {
+                "against the lower"
+            }
+        ),
+        (
+            Why::Dependence {
+                follows,
+                pull,
+                u,
+                wants,
+            },
+            Some(Rule::Dependence(dep)),
+        ) => {
+            let names: Vec<&str> = dep.patrons.iter().map(|x| x.actor.as_str()).collect();
+            match follows {
+                Some(i) if dep.patrons.len() == 1 || dep.combine == crate::program::Combine::InOrder => format!(
+                    "dependence on {} ({pull:.2} in all): follows {}, who wants {}",
+                    names.join(", "),
+                    names[*i],
+                    yes_no(*wants)
+                ),
+                Some(_) => format!(
+                    "dependence on {} together ({pull:.2}): they agree on {}, and it follows",
+                    names.join(" and "),
+                    yes_no(*wants)
+                ),
+                None => format!(
+                    "dependence on {} ({pull:.2}): drew {u:.3}, acts on its own preference",
+                    names.join(", ")
+                ),
+            }
+        }
+        (
+            Why::Analogy {
+                case,
+                closest,
+                similarity,
+                needed,
+            },
+            Some(Rule::Analogy(a)),
+        ) => match case {
+            Some(c) => format!(
+                "analogy: closest case {} (similarity {similarity:.2} >= {needed:.2}), lesson: {}",
+                a.cases[*c].name,
+                node.option_name(a.cases[*c].lesson)
+            ),
+            None => format!(
+                "analogy: closest case {} only {similarity:.2} similar (needs {needed:.2}); default",
+                a.cases[*closest].name
+            ),
+        },
+        (Why::Choice { u }, Some(Rule::Choice(c))) => {
+            let mut stack = crate::expr::Stack::default();
+            let scores: Vec<String> = node
+                .options
+                .iter()
+                .zip(&c.scores)
+                .map(|(o, (s, _))| format!("{} {:.3}", o.id, s.eval(slots, &mut stack)))
+                .collect();
+            let how = match c.select {
+                crate::program::Select::Best => "the best".to_string(),
+                crate::program::Select::Softmax => format!("softmax, drew {u:.3}"),
+                crate::program::Select::Weighted => format!("by weight, drew {u:.3}"),
+            };
+            format!("choice ({how}) among {}", scores.join(", "))
+        }
+        (Why::Council { yes, needed }, Some(Rule::Council(c))) => format!(
+            "council: {yes} of {} say yes; it needs {} ({needed})",
+            c.members.len(),
+            c.needs_text
+        ),
+        (why, _) => format!("{why:?}"),
+    }
+}
+
+impl Narrative {
+    fn dated(&mut self, text: String) {
+        self.lines.push(format!("{:<10} {text}", self.date));
+    }
+}
+
+impl Trace for Narrative {
+    fn param(&mut self, param: &Param, value: f64) {
+        let note = param
+            .assumption
+            .as_deref()
+            .map(|a| format!("  [assumption: {a}]"))
+            .unwrap_or_default();
+        let v = match param.ty {
+            crate::expr::Type::Bool => (value != 0.0).to_string(),
+            _ => format!("{value:.4}"),
+        };
+        self.draws.push(format!("drawn    {} = {v}{note}", param.name));
+    }
+
+    fn tick(&mut self, p: &Program, tick: u32) {
+        self.date = p.meta.clock.format(tick);
+    }
+
+    fn node(&mut self, p: &Program, node: &Node, step: u32, decision: Option<&Decision>, fired: bool, slots: &[f64]) {
+        let who = node.actor.as_deref().map(|a| format!("[{a}] ")).unwrap_or_default();
+        let process = node.kind == NodeKind::Process;
+        let step_note = if process {
+            format!(" ({} {})", step_word(p, node), step + 1)
+        } else {
+            String::new()
+        };
+        let Some(d) = decision else {
+            if fired {
+                self.dated(format!("{who}{}{step_note}", node.label));
+            } else if !process {
+                self.dated(format!("(not reached: {})", node.id));
+            }
+            return;
+        };
+        let why = reason(p, node, node.rule.as_ref(), d, slots);
+        if process {
+            // Consecutive "no"s of a process make one line.
+            let run = self.quiet.get(&node.id).cloned();
+            match (node.fires(d.option), run) {
+                (false, Some((line, first, first_step))) if self.lines.len() > line => {
+                    self.lines[line] = format!(
+                        "{first:<10} {who}{} ({}s {}-{}): NO each {} to {} — {why}",
+                        node.label,
+                        step_word(p, node),
+                        first_step + 1,
+                        step + 1,
+                        step_word(p, node),
+                        self.date
+                    );
+                    return;
+                }
+                (false, None) => {
+                    self.quiet
+                        .insert(node.id.clone(), (self.lines.len(), self.date.clone(), step));
+                }
+                (true, _) => {
+                    self.quiet.remove(&node.id);
+                }
+                _ => {}
+            }
+        }
+        let verdict = match node.options.is_empty() {
+            true => (if d.yes() { "YES" } else { "NO" }).to_string(),
+            false => node.option_name(d.option).to_uppercase(),
+        };
+        self.dated(format!("{who}{}{step_note}: {verdict} — {why}", node.label));
+        if !process {
+            if let Some(e) = &node.evidence {
+                self.lines.push(format!("           evidence: {e}"));
+            }
+        }
+    }
+
+    fn member(&mut self, p: &Program, node: &Node, member: usize, d: &Decision, slots: &[f64]) {
+        let Some(Rule::Council(c)) = &node.rule else { return };
+        let m = &c.members[member];
+        let why = reason(p, node, Some(&m.rule), d, slots);
+        self.lines.push(format!(
+            "           {} votes {} — {why}",
+            m.actor,
+            if d.yes() { "yes" } else { "no" }
+        ));
+    }
+
+    fn stop(&mut self, p: &Program, tick: u32) {
+        self.lines.push(format!(
+            "{:<10} the branch ends (stop condition holds)",
+            p.meta.clock.format(tick)
+        ));
+    }
+
+    fn finish(&mut self, p: &Program, record: &Record, _slots: &[f64]) {
+        let o = &p.outcomes[record.outcome];
+        self.lines.push(format!("result     {} ({})", o.label, o.id));
+        let flags: Vec<&str> = p
+            .flags
+            .iter()
+            .zip(&record.flags)
+            .filter(|(_, on)| **on)
+            .map(|(f, _)| f.id.as_str())
+            .collect();
+        self.lines.push(format!(
+            "flags      {}",
+            if flags.is_empty() {
+                "none".to_string()
+            } else {
+                flags.join(", ")
+            }
+        ));
+        for (m, v) in p.metrics.iter().zip(&record.metrics) {
+            let value = v.map_or("absent".to_string(), |q| {
+                let x = crate::stats::moments::unfixed(q);
+                if x.fract() == 0.0 {
+                    format!("{x}")
+                } else {
+                    format!("{x:.4}")
+                }
+            });
+            self.lines.push(format!("metric     {} = {value}", m.id));
+        }
+    }
+}
