@@ -75,7 +75,7 @@ impl Unit {
         }
     }
 
-    fn name(self) -> &'static str {
+    pub fn name(self) -> &'static str {
         match self {
             Unit::Minute => "minute",
             Unit::Hour => "hour",
@@ -118,6 +118,17 @@ impl Duration {
 
     fn seconds(self) -> Option<i64> {
         self.unit.seconds().map(|s| s * self.count)
+    }
+}
+
+impl Duration {
+    /// What one step of this length is called: "month", "day", "2-hour step".
+    pub fn step_name(self) -> String {
+        if self.count == 1 {
+            self.unit.name().to_string()
+        } else {
+            format!("{}-{} step", self.count, self.unit.name())
+        }
     }
 }
 

@@ -3,7 +3,7 @@
 
 use super::decide::{Decision, Why};
 use super::trace::Trace;
-use crate::program::{Node, NodeKind, Param, Period, Program, Rule, Term};
+use crate::program::{Node, NodeKind, Param, Program, Rule, Term};
 use crate::stats::Record;
 use std::collections::HashMap;
 
@@ -18,19 +18,12 @@ pub struct Narrative {
     /// Runs of "no" steps of a process, told as one line: process id →
     /// (line index, first date, first step).
     quiet: HashMap<String, (usize, String, u32)>,
+    /// Council members' votes, told after the council's decision.
+    votes: Vec<String>,
 }
 
 fn yes_no(b: bool) -> &'static str {
     if b { "yes" } else { "no" }
-}
-
-/// How a process's steps are counted: "month 3", "day 3", "step 3".
-pub fn step_word(p: &Program, node: &Node) -> String {
-    match node.every {
-        Some(Period::Ticks(1)) if p.meta.clock.tick.count == 1 => p.meta.clock.tick_name(),
-        Some(Period::Calendar(d)) if d.count == 1 => d.to_string().trim_start_matches("1 ").to_string(),
-        _ => "step".to_string(),
-    }
 }
 
 /// What one term adds: `id: value × weight = contribution`.
@@ -46,20 +39,28 @@ fn terms(t: &[Term], slots: &[f64]) -> String {
 }
 
 /// Why a rule decided as it did, in words.
-pub fn reason(prog: &Program, node: &Node, rule: Option<&Rule>, d: &Decision, slots: &[f64]) -> String {
+pub fn reason(node: &Node, rule: Option<&Rule>, d: &Decision, slots: &[f64]) -> String {
+    let base = |w: &crate::program::Weighed| w.base.eval(slots, &mut crate::expr::Stack::default());
     match (&d.why, rule) {
         (Why::Forced, _) => "forced by intervention (do)".to_string(),
         (Why::Chance { p, u }, _) if u.is_nan() => format!("chance: certain (p = {p})"),
         (Why::Chance { p, u }, _) => format!("chance: drew {u:.3} against p = {p:.3}"),
-        (Why::Hazard { p, fires }, _) => format!(
-            "chance {p:.3} per {}: {}",
-            step_word(prog, node),
-            if *fires {
+        (Why::Hazard { p, fires }, rule) => {
+            let terms = match rule {
+                Some(Rule::Weighed(w)) => format!(
+                    "weighed (log-odds): base {:+.3}; {} → ",
+                    base(w),
+                    terms(&w.terms, slots)
+                ),
+                _ => "chance ".to_string(),
+            };
+            let verdict = if *fires {
                 "the waiting time drawn for it runs out now"
             } else {
                 "not yet"
-            }
-        ),
+            };
+            format!("{terms}p = {p:.3} per {}: {verdict}", node.step_name)
+        }
         (Why::Condition, _) => "condition".to_string(),
         (
             Why::Threshold { quantity, limit, below },
@@ -86,7 +87,7 @@ pub fn reason(prog: &Program, node: &Node, rule: Option<&Rule>, d: &Decision, sl
             };
             format!(
                 "weighed (log-odds): base {:+.3}; {} → p = {pv:.3}; {drew}",
-                w.base.eval(slots, &mut crate::expr::Stack::default()),
+                base(w),
                 terms(&w.terms, slots)
             )
         }
@@ -205,10 +206,11 @@ impl Trace for Narrative {
         let who = node.actor.as_deref().map(|a| format!("[{a}] ")).unwrap_or_default();
         let process = node.kind == NodeKind::Process;
         let step_note = if process {
-            format!(" ({} {})", step_word(p, node), step + 1)
+            format!(" ({} {})", node.step_name, step + 1)
         } else {
             String::new()
         };
+        let _ = p;
         let Some(d) = decision else {
             if fired {
                 self.dated(format!("{who}{}{step_note}", node.label));
@@ -217,7 +219,7 @@ impl Trace for Narrative {
             }
             return;
         };
-        let why = reason(p, node, node.rule.as_ref(), d, slots);
+        let why = reason(node, node.rule.as_ref(), d, slots);
         if process {
             // Consecutive "no"s of a process make one line.
             let run = self.quiet.get(&node.id).cloned();
@@ -226,10 +228,10 @@ impl Trace for Narrative {
                     self.lines[line] = format!(
                         "{first:<10} {who}{} ({}s {}-{}): NO each {} to {} — {why}",
                         node.label,
-                        step_word(p, node),
+                        node.step_name,
                         first_step + 1,
                         step + 1,
-                        step_word(p, node),
+                        node.step_name,
                         self.date
                     );
                     return;
@@ -249,6 +251,8 @@ impl Trace for Narrative {
             false => node.option_name(d.option).to_uppercase(),
         };
         self.dated(format!("{who}{}{step_note}: {verdict} — {why}", node.label));
+        let votes = std::mem::take(&mut self.votes);
+        self.lines.extend(votes);
         if !process {
             if let Some(e) = &node.evidence {
                 self.lines.push(format!("           evidence: {e}"));
@@ -256,11 +260,11 @@ impl Trace for Narrative {
         }
     }
 
-    fn member(&mut self, p: &Program, node: &Node, member: usize, d: &Decision, slots: &[f64]) {
+    fn member(&mut self, _p: &Program, node: &Node, member: usize, d: &Decision, slots: &[f64]) {
         let Some(Rule::Council(c)) = &node.rule else { return };
         let m = &c.members[member];
-        let why = reason(p, node, Some(&m.rule), d, slots);
-        self.lines.push(format!(
+        let why = reason(node, Some(&m.rule), d, slots);
+        self.votes.push(format!(
             "           {} votes {} — {why}",
             m.actor,
             if d.yes() { "yes" } else { "no" }

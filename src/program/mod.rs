@@ -170,6 +170,8 @@ pub struct Node {
     pub timing: Timing,
     /// Processes: the time between steps. Events: `None`.
     pub every: Option<Period>,
+    /// What one step is called in narratives: "month", "day", "2-hour step".
+    pub step_name: String,
     /// A process's last tick, or how long an event is watched for (a
     /// watched event happens at the first tick its condition holds).
     pub until: Option<Until>,

@@ -35,6 +35,8 @@ pub(super) struct NodeCtx<'a> {
     pub options: &'a [String],
     /// Steps the node may take in a branch (each may draw).
     pub steps: u32,
+    /// A process's step, in ticks (months at their average length).
+    pub step_ticks: Option<f64>,
 }
 
 impl Builder<'_> {
@@ -225,11 +227,16 @@ impl Builder<'_> {
             self.known_actor(file, actor)?;
         }
         let option_ids = options.get(id.as_str()).cloned().unwrap_or_default();
+        let step_ticks = every.map(|period| match period {
+            Period::Ticks(n) => f64::from(n),
+            Period::Calendar(d) => d.count as f64 * clock.ticks_per(d.unit),
+        });
         let ctx = NodeCtx {
             what,
             id: &id,
             options: &option_ids,
             steps,
+            step_ticks,
         };
         let choices = self.options(def, &ctx, clamped)?;
         let rule = match def.get(|e| e.rule.as_ref()) {
@@ -265,7 +272,12 @@ impl Builder<'_> {
             None => Effects::default(),
         };
         let text = |f: fn(&raw::Event) -> &Option<String>| def.layers.iter().rev().find_map(|l| f(l.get()).clone());
+        let step_name = match def.get(|e| e.every.as_ref()) {
+            Some((_, e)) => crate::time::Duration::parse(e.get_ref()).map_or("step".into(), |d| d.step_name()),
+            None => clock.tick.step_name(),
+        };
         Ok(Node {
+            step_name,
             label: text(|e| &e.label).unwrap_or_else(|| id.clone()),
             actor: def.get(|e| e.actor.as_ref()).map(|(_, a)| a.get_ref().clone()),
             evidence: def.get(|e| e.evidence.as_ref()).map(|(_, e)| e.get_ref().clone()),

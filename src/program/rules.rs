@@ -20,10 +20,10 @@ impl Builder<'_> {
         let at = |s: Range<usize>| Span::new(file, s);
         let fields = fields(r);
         let allowed: &[&str] = match kind {
-            "chance" => &["p"],
+            "chance" => &["p", "per"],
             "condition" => &["if"],
             "threshold" => &["quantity", "below", "above"],
-            "weighed" => &["terms", "scale", "base", "below", "above"],
+            "weighed" => &["terms", "scale", "base", "below", "above", "per"],
             "dependence" => &["patron", "wants", "dependence", "own", "patrons", "combine"],
             "analogy" => &["features", "cases", "similarity", "otherwise"],
             "choice" => &["select", "temperature", "utility", "weight"],
@@ -71,10 +71,31 @@ impl Builder<'_> {
                 )
             })
         };
+        let per = match &r.per {
+            None => None,
+            Some(d) => {
+                let Some(step) = ctx.step_ticks else {
+                    return Err(Diagnostic::at(
+                        "`per` applies to a process: the chance per period, converted to its step",
+                        at(d.span()),
+                        "remove `per` (an event decides once)",
+                    ));
+                };
+                let dur = self.duration(file, d)?;
+                let per = dur.count as f64 * self.names.clock.ticks_per(dur.unit);
+                Some(step / per)
+            }
+        };
         Ok(match kind {
-            "chance" => Rule::Chance {
-                p: self.probability(file, &need(&r.p, "p")?)?,
-            },
+            "chance" => {
+                let p = self.probability(file, &need(&r.p, "p")?)?;
+                Rule::Chance {
+                    p: match per {
+                        Some(ratio) => per_step(&p, ratio),
+                        None => p,
+                    },
+                }
+            }
             "condition" => Rule::Condition {
                 holds: self.expr(file, &need(&r.condition, "if")?, None, Type::Bool)?,
             },
@@ -89,7 +110,20 @@ impl Builder<'_> {
                     limit_text: limit.get_ref().text.clone(),
                 }
             }
-            "weighed" => Rule::Weighed(self.weighed(file, rule)?),
+            "weighed" => {
+                let mut w = self.weighed(file, rule)?;
+                if let Some(ratio) = per {
+                    if w.bar.is_some() {
+                        return Err(Diagnostic::at(
+                            "`per` applies to a chance; a utility against a bar has none",
+                            at(r.per.as_ref().map_or(rule.span(), Spanned::span)),
+                            "scale = \"log-odds\"",
+                        ));
+                    }
+                    w.p = per_step(&w.p, ratio);
+                }
+                Rule::Weighed(w)
+            }
             "dependence" => Rule::Dependence(self.dependence(file, rule)?),
             "analogy" => Rule::Analogy(self.analogy(file, rule, ctx)?),
             "choice" => Rule::Choice(self.choice(file, rule, ctx)?),
@@ -542,6 +576,7 @@ impl Builder<'_> {
                 id: ctx.id,
                 options: &[],
                 steps: ctx.steps,
+                step_ticks: ctx.step_ticks,
             };
             let compiled = self.rule(file, &inner, &yes_no)?;
             let lane = if compiled.draws() {
@@ -580,6 +615,15 @@ impl Builder<'_> {
     }
 }
 
+/// The chance per step from a chance `p` per period, where a step is
+/// `ratio` periods: `1 - (1 - p)^ratio`.
+fn per_step(p: &Code, ratio: f64) -> Code {
+    let mut ops = vec![Op::Const(1.0), Op::Const(1.0)];
+    ops.extend_from_slice(p.ops());
+    ops.extend([Op::Sub, Op::Const(ratio), Op::Pow, Op::Sub]);
+    Code::new(ops)
+}
+
 /// How an option of a choice is scored.
 enum Score<'a> {
     Utility(&'a Spanned<ExprOrTerms>),
@@ -591,6 +635,7 @@ fn fields(r: &raw::Rule) -> Vec<(&'static str, Option<Range<usize>>)> {
     let s = |v: Option<&Spanned<ExprSrc>>| v.map(Spanned::span);
     vec![
         ("p", s(r.p.as_ref())),
+        ("per", r.per.as_ref().map(Spanned::span)),
         ("if", s(r.condition.as_ref())),
         ("quantity", s(r.quantity.as_ref())),
         ("below", s(r.below.as_ref())),

@@ -224,6 +224,9 @@ pub struct Rule {
     pub kind: Spanned<String>,
     /// chance
     pub p: Option<Spanned<ExprSrc>>,
+    /// chance and weighed on a process (format 2): the period `p` is the
+    /// chance for (`1 day`), converted to the process's step.
+    pub per: Option<Spanned<String>>,
     /// condition
     #[serde(rename = "if")]
     pub condition: Option<Spanned<ExprSrc>>,

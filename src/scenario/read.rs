@@ -222,6 +222,7 @@ fn rule_format2_key(rule: &Spanned<Rule>) -> Option<(&'static str, Range<usize>)
     }
     let keys = [
         ("patrons", r.patrons.first().map(Spanned::span)),
+        ("per", r.per.as_ref().map(Spanned::span)),
         ("combine", r.combine.as_ref().map(Spanned::span)),
         ("select", r.select.as_ref().map(Spanned::span)),
         ("temperature", r.temperature.as_ref().map(Spanned::span)),
