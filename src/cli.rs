@@ -26,6 +26,7 @@ Examples:
   sim sweep scenarios/historical.toml --vary stalin.us_intervention_threshold=0.1:0.6:6
   sim sensitivity scenarios/historical.toml --outcome armistice_divided
   sim check scenarios/historical.toml
+  sim list scenarios/historical.toml
   sim explain scenarios/historical.toml --branch 42";
 
 #[derive(Parser, Debug)]
@@ -58,6 +59,19 @@ pub enum Command {
     Check(ScenarioArgs),
     /// Replay one branch and tell it as a dated narrative.
     Explain(ExplainArgs),
+    /// List every actor, parameter, belief, state variable, event, option,
+    /// result, flag and metric: what can be --set, --do'ne and read.
+    #[command(visible_alias = "describe")]
+    List(ListArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct ListArgs {
+    #[command(flatten)]
+    pub scenario: ScenarioArgs,
+    /// table or json.
+    #[arg(long, short = 'f', value_enum, default_value_t = Format::Table)]
+    pub format: Format,
 }
 
 /// A scenario and the changes the command line makes to it.
@@ -168,7 +182,17 @@ pub struct ExplainArgs {
     pub seed: Option<u64>,
 }
 
-const SUBCOMMANDS: &[&str] = &["run", "compare", "sweep", "sensitivity", "check", "explain", "help"];
+const SUBCOMMANDS: &[&str] = &[
+    "run",
+    "compare",
+    "sweep",
+    "sensitivity",
+    "check",
+    "explain",
+    "list",
+    "describe",
+    "help",
+];
 
 /// Inserts `run` when the first argument is a file, so `sim FILE` works.
 pub fn with_default_command(mut args: Vec<String>) -> Vec<String> {
@@ -271,6 +295,17 @@ pub fn execute(command: Command) -> Result<(), Failure> {
                 eprintln!("warning: {w}");
             }
             Ok(())
+        }
+        Command::List(args) => {
+            let (p, _) = compile(&args.scenario)?;
+            let catalogue = crate::catalogue::Catalogue::of(&p);
+            let text = match args.format {
+                Format::Json => serde_json::to_string_pretty(&catalogue)
+                    .map(|s| s + "\n")
+                    .map_err(|e| Failure::Internal(e.to_string()))?,
+                Format::Table | Format::Csv => catalogue.table(),
+            };
+            emit(&text, None, &[])
         }
         Command::Explain(args) => {
             let (p, _) = compile(&args.scenario)?;

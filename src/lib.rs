@@ -4,6 +4,7 @@
 //! engine compiles it once and runs many seeded branches, addressably random,
 //! and reports outcome frequencies with honest intervals.
 
+pub mod catalogue;
 pub mod cli;
 pub mod compare;
 pub mod diagnostic;

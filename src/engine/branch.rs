@@ -166,6 +166,15 @@ pub fn run_branch<T: Trace>(p: &Program, ws: &mut Workspace, branch: u64, trace:
     if stopped.is_none() {
         stopped = stop_before(p, ws, tick, clock.last + 1, trace);
     }
+    if let Some(at) = stopped {
+        // Runs counted ahead end with the branch, after tick `at`.
+        for k in 0..ws.moving.len() {
+            let j = ws.moving[k];
+            if ws.nodes[j as usize].quiet.is_some() {
+                ws.cut_quiet(p, j, key(at, u32::MAX));
+            }
+        }
+    }
     ws.slots[NOW_SLOT as usize] = f64::from(stopped.unwrap_or(clock.last));
     finish(p, ws, branch, trace)
 }

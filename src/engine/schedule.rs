@@ -187,31 +187,8 @@ impl Workspace {
         }
         let node = p.node(j);
         let clock = &p.meta.clock;
-        if let Some(q) = s.quiet.take() {
-            // Steps of the run whose turn came before now really passed:
-            // those before this tick, and this tick's if node `j` ran first.
-            let t = tick_of(now);
-            let limit = if key(t, j) < now { t.saturating_add(1) } else { t };
-            let passed = match node.every {
-                Some(Period::Ticks(period)) => {
-                    let g = grid(node, clock, s.origin, q.from);
-                    limit.saturating_sub(g).div_ceil(period).min(q.steps)
-                }
-                _ => {
-                    let mut n = 0;
-                    while n < q.steps && grid(node, clock, s.origin, q.from + n) < limit {
-                        n += 1;
-                    }
-                    n
-                }
-            };
-            let undone = q.steps - passed;
-            self.record.reached[j as usize] -= undone;
-            s.hazard.n -= if node.hazard { undone } else { 0 };
-            if q.draws {
-                self.lanes.uncount(u64::from(undone));
-            }
-            let k = q.from + passed;
+        if s.quiet.is_some() {
+            let k = self.cut_quiet(p, j, now);
             self.schedule_step(p, j, k);
             return;
         }
@@ -227,6 +204,41 @@ impl Workspace {
         } else if self.record.reached[j as usize] == 0 && next.max(s.first) <= s.last {
             s.due = key(next.max(s.first), j);
         }
+    }
+
+    /// Ends node `j`'s run of steps counted ahead at key `now`: the steps
+    /// whose turn came before it passed (those of earlier ticks, and this
+    /// tick's if node `j` ran first); the rest are taken back. Returns the
+    /// grid index of the node's next step.
+    pub(super) fn cut_quiet(&mut self, p: &Program, j: u32, now: u64) -> u32 {
+        let node = p.node(j);
+        let clock = &p.meta.clock;
+        let s = &mut self.nodes[j as usize];
+        let Some(q) = s.quiet.take() else { return s.k };
+        let t = tick_of(now);
+        let limit = if key(t, j) < now { t.saturating_add(1) } else { t };
+        let passed = match node.every {
+            Some(Period::Ticks(period)) => {
+                let g = grid(node, clock, s.origin, q.from);
+                limit.saturating_sub(g).div_ceil(period).min(q.steps)
+            }
+            _ => {
+                let mut n = 0;
+                while n < q.steps && grid(node, clock, s.origin, q.from + n) < limit {
+                    n += 1;
+                }
+                n
+            }
+        };
+        let undone = q.steps - passed;
+        self.record.reached[j as usize] -= undone;
+        if node.hazard {
+            s.hazard.n -= undone;
+        }
+        if q.draws {
+            self.lanes.uncount(u64::from(undone));
+        }
+        q.from + passed
     }
 
     /// Starts at branch start every node whose timing is known then.

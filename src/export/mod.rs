@@ -2,7 +2,7 @@
 
 mod csv;
 mod json;
-mod table;
+pub(crate) mod table;
 
 use crate::report::Report;
 use crate::sweep::{SensitivityReport, SweepReport};

@@ -99,7 +99,7 @@ impl Builder<'_> {
                 // logistic(logit(prior) + Σ shift_i · [when_i])
                 let mut ops: Vec<Op> = self.expr(prior.file, &prior.value, None, Type::Num)?.ops().to_vec();
                 ops.push(Op::Logit);
-                let mut shown = vec![("prior".to_string(), prior.get().text.clone())];
+                let mut shown = Vec::new();
                 let mut ids = Vec::new();
                 for s in &def.signals {
                     let missing = |what: &str| {
@@ -124,7 +124,12 @@ impl Builder<'_> {
                     ops.extend_from_slice(self.expr(when.file, &when.value, None, Type::Bool)?.ops());
                     ops.extend_from_slice(self.expr(shift.file, &shift.value, None, Type::Num)?.ops());
                     ops.extend([Op::Mul, Op::Add]);
-                    shown.push((when.get().text.clone(), shift.get().text.clone()));
+                    shown.push(SignalInfo {
+                        id: s.id.clone(),
+                        when: when.get().text.clone(),
+                        shift: shift.get().text.clone(),
+                        why: s.why.clone(),
+                    });
                 }
                 ops.push(Op::Logistic);
                 (Code::new(ops), Type::Num, shown)
@@ -142,6 +147,7 @@ impl Builder<'_> {
             ty,
             code,
             doc: def.doc.clone(),
+            prior: def.prior.as_ref().map(|p| p.get().text.clone()),
             signals,
         })
     }

@@ -109,9 +109,18 @@ pub struct Belief {
     pub ty: Type,
     pub code: Code,
     pub doc: Option<String>,
-    /// A prior moved by signals: the prior and each signal's test and shift,
-    /// for `sim list` and narratives.
-    pub signals: Vec<(String, String)>,
+    /// A prior moved by signals: the prior, as written.
+    pub prior: Option<String>,
+    /// Its signals, as written (for `sim list`).
+    pub signals: Vec<SignalInfo>,
+}
+
+#[derive(Debug, Clone)]
+pub struct SignalInfo {
+    pub id: Option<String>,
+    pub when: String,
+    pub shift: String,
+    pub why: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -133,6 +142,8 @@ pub enum Timing {
         anchor: u32,
         option: Option<u32>,
         delay: Delay,
+        /// The delay as written, for outputs.
+        delay_text: String,
     },
 }
 

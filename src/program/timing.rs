@@ -162,6 +162,7 @@ impl Builder<'_> {
                 Some(i as u32)
             }
         };
+        let delay_text = a.delay.as_ref().map_or(String::new(), |d| d.get_ref().text.clone());
         let delay = match &a.delay {
             None => Delay::Ticks(0),
             Some(d) => match crate::time::Duration::parse(&d.get_ref().text) {
@@ -172,7 +173,12 @@ impl Builder<'_> {
                 None => Delay::Expr(self.expr(file, d, None, Type::Num)?),
             },
         };
-        Ok(Timing::After { anchor, option, delay })
+        Ok(Timing::After {
+            anchor,
+            option,
+            delay,
+            delay_text,
+        })
     }
 
     /// `until` (a date) or `within` (a duration from the start).
@@ -265,23 +271,21 @@ impl Program {
         let start = match &node.timing {
             Timing::At(t) => clock.format(*t),
             Timing::AtExpr(_) => "a date set by the parameters".to_string(),
-            Timing::After { anchor, option, delay } => {
+            Timing::After {
+                anchor,
+                option,
+                delay,
+                delay_text,
+            } => {
                 let a = self.node(*anchor);
                 let what = match option {
                     Some(o) => format!("`{}` picks {}", a.id, a.option_name(*o)),
                     None => format!("`{}`", a.id),
                 };
-                match delay {
-                    Delay::Ticks(0) => format!("when {what}"),
-                    Delay::Ticks(n) => format!(
-                        "{} after {what}",
-                        Duration {
-                            count: i64::from(*n) * clock.tick.count,
-                            unit: clock.tick.unit
-                        }
-                    ),
-                    Delay::Calendar(d) => format!("{d} after {what}"),
-                    Delay::Expr(_) => format!("a delay after {what}"),
+                match (delay, Duration::parse(delay_text)) {
+                    (Delay::Ticks(0), _) => format!("when {what}"),
+                    (_, Some(d)) => format!("{d} after {what}"),
+                    _ => format!("{delay_text} after {what}"),
                 }
             }
         };

@@ -6,6 +6,7 @@ mod compare;
 mod determinism;
 mod errors;
 mod format1;
+mod format2;
 mod golden;
 mod korea;
 mod properties;
