@@ -149,18 +149,6 @@ pub enum Precision {
     Minute,
 }
 
-impl Precision {
-    fn example(self) -> &'static str {
-        match self {
-            Precision::Year => "\"1962\"",
-            Precision::Month => "\"1962-10\"",
-            Precision::Day => "\"1962-10-27\"",
-            Precision::Hour => "\"1962-10-27T10:00\"",
-            Precision::Minute => "\"1962-10-27T10:30\"",
-        }
-    }
-}
-
 /// A date as written, with its precision: `1962`, `1962-10`, `1962-10-27`,
 /// `1962-10-27T10`, `1962-10-27T10:30`. A leading `-` gives years before 1
 /// (astronomical numbering: `-0489` is 490 BC).
@@ -314,7 +302,7 @@ impl Clock {
         if written > finest {
             return Err(fail(
                 format!("this date is finer than the scenario's tick ({})", self.tick),
-                format!("a date such as {}", finest.example()),
+                format!("a date at the tick's precision, such as \"{}\"", self.format(0)),
             ));
         }
         let exact = match (self.tick.months(), self.tick.seconds()) {

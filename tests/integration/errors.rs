@@ -42,7 +42,7 @@ fn mutate(from: &str, to: &str) -> String {
 
 /// Checks `sim check` on `text`: exit 2, the location, the quoted line, the
 /// caret's column and width, and words of the message and the label.
-fn expect_error(text: &str, line: usize, col: usize, carets: usize, message: &str, label: &str) {
+pub(crate) fn expect_error(text: &str, line: usize, col: usize, carets: usize, message: &str, label: &str) {
     let path = write_temp("s.toml", text);
     let out = sim(["check".as_ref(), path.as_os_str()]);
     let err = stderr(&out);
@@ -58,7 +58,11 @@ fn expect_error(text: &str, line: usize, col: usize, carets: usize, message: &st
         assert!(err.contains(&caret), "expected caret {caret:?} in:\n{err}");
     } else {
         // A long line is quoted as a window around the caret (see diagnostic.rs).
-        assert!(err.contains(&format!("{line} | …")), "windowed line missing in:\n{err}");
+        let quoted = err.lines().find(|l| l.starts_with(&format!("{line} | ")));
+        assert!(
+            quoted.is_some_and(|q| q.contains('…')),
+            "windowed line missing in:\n{err}"
+        );
         assert!(
             err.contains(&format!("{} ", "^".repeat(carets))),
             "caret missing in:\n{err}"
