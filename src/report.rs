@@ -8,7 +8,7 @@ use crate::stats::interval::wilson;
 use serde::Serialize;
 
 /// Version of the JSON layout below; bumped on any incompatible change.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 /// How many of the most frequent paths are reported.
 pub const TOP_PATHS: usize = 10;
 

@@ -16,8 +16,8 @@ pub struct Narrative {
     pub lines: Vec<String>,
     date: String,
     /// Runs of "no" steps of a process, told as one line: process id →
-    /// (line index, first date, first step).
-    quiet: HashMap<String, (usize, String, u32)>,
+    /// (line index, first date, first step, the reason they share).
+    quiet: HashMap<String, (usize, String, u32, String)>,
     /// Council members' votes, told after the council's decision.
     votes: Vec<String>,
 }
@@ -27,12 +27,26 @@ fn yes_no(b: bool) -> &'static str {
 }
 
 /// What one term adds: `id: value × weight = contribution`.
+/// What each term adds, and its share of all the terms' pull (the sum of
+/// their sizes): `id: value × weight = contribution (share%)`.
 fn terms(t: &[Term], slots: &[f64]) -> String {
     let mut stack = crate::expr::Stack::default();
-    t.iter()
+    let parts: Vec<(String, f64)> = t
+        .iter()
         .map(|t| {
             let (v, w) = (t.value.eval(slots, &mut stack), t.weight.eval(slots, &mut stack));
-            format!("{} {v:.3} × {w:.3} = {:+.3}", t.id, v * w)
+            (format!("{} {v:.3} × {w:.3} = {:+.3}", t.id, v * w), v * w)
+        })
+        .collect();
+    let pull: f64 = parts.iter().map(|(_, c)| c.abs()).sum();
+    parts
+        .into_iter()
+        .map(|(text, c)| {
+            if pull > 0.0 {
+                format!("{text} ({:.0}%)", 100.0 * c.abs() / pull)
+            } else {
+                text
+            }
         })
         .collect::<Vec<_>>()
         .join("; ")
@@ -221,10 +235,16 @@ impl Trace for Narrative {
         };
         let why = reason(node, node.rule.as_ref(), d, slots);
         if process {
-            // Consecutive "no"s of a process make one line.
-            let run = self.quiet.get(&node.id).cloned();
+            // Consecutive "no"s of a process for the same reasons (the
+            // uniforms drawn aside) make one line.
+            let key = match &d.why {
+                Why::Chance { p, .. } => format!("chance p = {p:.3} each {}", node.step_name),
+                _ => why.split("; drew").next().unwrap_or(&why).to_string(),
+            };
+            let run = self.quiet.get(&node.id).cloned().filter(|r| r.3 == key);
             match (node.fires(d.option), run) {
-                (false, Some((line, first, first_step))) if self.lines.len() > line => {
+                (false, Some((line, first, first_step, key))) if self.lines.len() > line => {
+                    let why = key;
                     self.lines[line] = format!(
                         "{first:<10} {who}{} ({}s {}-{}): NO each {} to {} — {why}",
                         node.label,
@@ -238,7 +258,7 @@ impl Trace for Narrative {
                 }
                 (false, None) => {
                     self.quiet
-                        .insert(node.id.clone(), (self.lines.len(), self.date.clone(), step));
+                        .insert(node.id.clone(), (self.lines.len(), self.date.clone(), step, key));
                 }
                 (true, _) => {
                     self.quiet.remove(&node.id);

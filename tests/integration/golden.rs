@@ -29,7 +29,7 @@ const GOLDEN: [(&str, u64); 4] = [("quiet", 16387), ("deal", 2747), ("war", 862)
 fn json_has_the_documented_shape() {
     let file = fixture("harbour.toml");
     let v = run_json(&[file.to_str().unwrap(), "--branches", "3000"]);
-    assert_eq!(v["format_version"], 1);
+    assert_eq!(v["format_version"], 2);
     assert_eq!(v["engine"]["name"], "sim");
     assert_eq!(v["engine"]["version"], env!("CARGO_PKG_VERSION"));
     for key in ["id", "title", "file", "extends"] {
