@@ -81,6 +81,19 @@ fn draws_per_branch(p: &Program, branches: u64) -> f64 {
     ws.lanes.draws() as f64 / branches as f64
 }
 
+/// Event and process steps evaluated per branch (what happens, against the
+/// ticks of the timeline: the event-driven clock costs the former).
+fn steps_per_branch(p: &Program, branches: u64) -> f64 {
+    let settings = RunSettings {
+        seed: p.meta.seed,
+        branches,
+        threads: 2,
+        batch_size: 4096,
+    };
+    let tally = run(p, &settings).unwrap().unwrap();
+    tally.steps.iter().sum::<u64>() as f64 / branches as f64
+}
+
 /// Time of a paired run of `cf` with its base, against a single run of `cf`
 /// and against the two single runs together.
 fn paired_cost(base: &Program, cf: &Program, branches: u64) -> (f64, f64) {
@@ -110,7 +123,16 @@ fn main() {
     let filter: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with("--")).collect();
     // Each scenario with counterfactuals to time against it: one that costs
     // about as much per branch, and one that ends most branches early.
-    let pairs: [(&str, &[&str]); 2] = [
+    let pairs: [(&str, &[&str]); 4] = [
+        // The format-1 Korean baseline as it stood before format 2: the
+        // figure comparable across engine versions.
+        (
+            "tests/fixtures/korea-v1/historical.toml",
+            &[
+                "tests/fixtures/korea-v1/pow_compromise.toml",
+                "tests/fixtures/korea-v1/no_us_intervention.toml",
+            ],
+        ),
         (
             "scenarios/historical.toml",
             &["scenarios/pow_compromise.toml", "scenarios/no_us_intervention.toml"],
@@ -119,6 +141,8 @@ fn main() {
             "tests/fixtures/harbour.toml",
             &["tests/fixtures/harbour_no_mediator.toml"],
         ),
+        // Long and sparse: 2-hour ticks over six and a half months.
+        ("tests/fixtures/cuba1962.toml", &[]),
     ];
     for (file, counterfactuals) in pairs {
         if !filter.is_empty() && !filter.iter().any(|f| file.contains(f.as_str())) {
@@ -135,6 +159,11 @@ fn main() {
         println!("  1 thread : {:>12.0} branches/s", one);
         println!("  2 threads: {:>12.0} branches/s   (speed-up {:.2}x)", two, two / one);
         println!("  random draws per branch: {:.2}", draws_per_branch(&p, 100_000));
+        println!(
+            "  steps run per branch: {:.1}, of {} ticks in the timeline",
+            steps_per_branch(&p, 100_000),
+            p.meta.ticks()
+        );
         let small = peak_heap(&p, 100_000);
         let large = peak_heap(&p, 10_000_000);
         println!(

@@ -8,7 +8,10 @@ fn main() -> ExitCode {
     match std::panic::catch_unwind(sim::cli::main) {
         Ok(code) => code,
         Err(_) => {
-            eprintln!("internal error: sim stopped on a bug; please report it with the command that caused it");
+            let _ = std::io::Write::write_all(
+                &mut std::io::stderr(),
+                b"internal error: sim stopped on a bug; please report it with the command that caused it\n",
+            );
             ExitCode::from(1)
         }
     }

@@ -6,7 +6,7 @@
 use chrono::{Datelike, Months, NaiveDate, NaiveDateTime, Timelike};
 use std::fmt;
 
-/// Longest timeline, in ticks (a year of minutes, or 1100 years of hours).
+/// Longest timeline, in ticks (19 years of minutes, or 1100 years of hours).
 pub const MAX_TICKS: i64 = 10_000_000;
 /// Days in an average Gregorian month: how a month counts against a fixed tick.
 pub const DAYS_PER_MONTH: f64 = 365.2425 / 12.0;
@@ -293,13 +293,20 @@ impl Clock {
     /// Checks that a date is no finer than a tick and falls on one.
     fn fits(&self, d: CivilDate) -> Result<i64, TimeError> {
         let finest = self.tick.unit.precision();
-        // `T10:00` names a whole hour.
-        let written = if d.precision == Precision::Minute && d.at.minute() == 0 {
+        // A date names its first instant: `T10:00` is a whole hour,
+        // `1962-10-01` a whole month, `1950-01` a whole year.
+        let aligned = if d.at.minute() != 0 {
+            Precision::Minute
+        } else if d.at.hour() != 0 {
             Precision::Hour
+        } else if d.at.day() != 1 {
+            Precision::Day
+        } else if d.at.month() != 1 {
+            Precision::Month
         } else {
-            d.precision
+            Precision::Year
         };
-        if written > finest {
+        if aligned.min(d.precision) > finest {
             return Err(fail(
                 format!("this date is finer than the scenario's tick ({})", self.tick),
                 format!("a date at the tick's precision, such as \"{}\"", self.format(0)),
@@ -343,6 +350,15 @@ impl Clock {
     }
 
     /// The error for text that is not a date; the example is the start.
+    /// Parses a date and gives the last tick of the period it names (to the
+    /// end of that day for `1962-10-28`), within the timeline.
+    pub fn last_tick_in_timeline(&self, text: &str) -> Result<u32, TimeError> {
+        let first = self.tick_in_timeline(text)?;
+        let d = CivilDate::parse(text).ok_or_else(|| self.malformed())?;
+        let end = d.end().map_or(i64::from(self.last), |e| self.ticks_until(e) - 1);
+        Ok((end.clamp(i64::from(first), i64::from(self.last))) as u32)
+    }
+
     pub fn malformed(&self) -> TimeError {
         fail("malformed date", format!("a date such as \"{}\"", self.format(0)))
     }
@@ -519,6 +535,11 @@ mod tests {
         assert_eq!(y.last, 99);
         assert_eq!(y.tick_of(date("1950")), Ok(50));
         assert!(y.tick_of(date("1950-06")).is_err());
+        // A date at the start of a year names the year.
+        assert_eq!(y.tick_of(date("1950-01-01")), Ok(50));
+        let d = clock("day", "2000-01-01", "2000-12-31");
+        assert_eq!(d.last_tick_in_timeline("2000-02"), Ok(59));
+        assert_eq!(d.last_tick_in_timeline("2000-02-03"), Ok(33));
     }
 
     #[test]

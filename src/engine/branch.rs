@@ -528,7 +528,7 @@ fn step<T: Trace>(
     }
     let effects = node.effects(option);
     if !effects.assigns.is_empty() {
-        apply(p, ws, effects, steps, branch);
+        apply(p, ws, effects, steps, branch, trace);
     }
     for &f in node.followers.iter() {
         let fu = f as usize;
@@ -561,7 +561,7 @@ fn step<T: Trace>(
 }
 
 /// Applies effects together: all right sides are read before any is written.
-fn apply(p: &Program, ws: &mut Workspace, effects: &Effects, step: u32, branch: u64) {
+fn apply<T: Trace>(p: &Program, ws: &mut Workspace, effects: &Effects, step: u32, branch: u64, trace: &mut T) {
     ws.version += 1;
     for &j in effects.stales.iter() {
         ws.stale(p, j, ws.now);
@@ -571,6 +571,14 @@ fn apply(p: &Program, ws: &mut Workspace, effects: &Effects, step: u32, branch: 
         match a {
             Assign::Code(code) => code.eval(&ws.slots, &mut ws.stack),
             Assign::Draw { dist, lane } => dist.quantile(ws.lanes.uniform((lane + step) as usize, branch)),
+        }
+    }
+    if !T::SILENT {
+        for (slot, a) in &effects.assigns {
+            if let Assign::Draw { dist, lane } = a {
+                let v = dist.quantile(ws.lanes.peek((lane + step) as usize, branch));
+                trace.drew(p, *slot, v);
+            }
         }
     }
     match &effects.assigns[..] {

@@ -20,6 +20,8 @@ pub struct Narrative {
     quiet: HashMap<String, (usize, String, u32, String)>,
     /// Council members' votes, told after the council's decision.
     votes: Vec<String>,
+    /// Processes whose evidence has been cited already.
+    cited: std::collections::HashSet<String>,
 }
 
 fn yes_no(b: bool) -> &'static str {
@@ -196,6 +198,15 @@ impl Narrative {
     fn dated(&mut self, text: String) {
         self.lines.push(format!("{:<10} {text}", self.date));
     }
+
+    /// The evidence behind a node: for an event each time it is told, for
+    /// a process the first time.
+    fn cite(&mut self, node: &Node) {
+        let Some(e) = &node.evidence else { return };
+        if node.kind == NodeKind::Event || self.cited.insert(node.id.clone()) {
+            self.lines.push(format!("           evidence: {e}"));
+        }
+    }
 }
 
 impl Trace for Narrative {
@@ -228,6 +239,7 @@ impl Trace for Narrative {
         let Some(d) = decision else {
             if fired {
                 self.dated(format!("{who}{}{step_note}", node.label));
+                self.cite(node);
             } else if !process {
                 self.dated(format!("(not reached: {})", node.id));
             }
@@ -273,11 +285,12 @@ impl Trace for Narrative {
         self.dated(format!("{who}{}{step_note}: {verdict} — {why}", node.label));
         let votes = std::mem::take(&mut self.votes);
         self.lines.extend(votes);
-        if !process {
-            if let Some(e) = &node.evidence {
-                self.lines.push(format!("           evidence: {e}"));
-            }
-        }
+        self.cite(node);
+    }
+
+    fn drew(&mut self, p: &Program, slot: u32, value: f64) {
+        let name = &p.slots[slot as usize].name;
+        self.lines.push(format!("           drew {name} = {value:.4}"));
     }
 
     fn member(&mut self, _p: &Program, node: &Node, member: usize, d: &Decision, slots: &[f64]) {

@@ -28,6 +28,8 @@ pub trait Trace {
     }
     /// Member `member` of a council decided (before the council's decision).
     fn member(&mut self, _p: &Program, _node: &Node, _member: usize, _decision: &Decision, _slots: &[f64]) {}
+    /// An effect set state slot `slot` to a fresh draw.
+    fn drew(&mut self, _p: &Program, _slot: u32, _value: f64) {}
     fn stop(&mut self, _p: &Program, _tick: u32) {}
     fn finish(&mut self, _p: &Program, _record: &Record, _slots: &[f64]) {}
 }

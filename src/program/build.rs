@@ -116,13 +116,15 @@ fn header(sc: &Scenario) -> Result<Meta, Diagnostic> {
     };
     let id = h.id.as_ref().ok_or_else(|| missing("id", "id = \"my_scenario\""))?;
     let tick = match &h.unit {
-        Some(u) => Duration::parse(u.get()).filter(|d| d.count >= 1).ok_or_else(|| {
-            Diagnostic::at(
-                "unknown time unit",
-                u.span(),
-                "a tick such as \"month\", \"day\", \"hour\", \"week\", \"year\" or \"2h\"",
-            )
-        })?,
+        Some(u) => Duration::parse(u.get())
+            .filter(|d| (1..=1000).contains(&d.count))
+            .ok_or_else(|| {
+                Diagnostic::at(
+                    "unknown time unit",
+                    u.span(),
+                    "a tick such as \"month\", \"day\", \"hour\", \"week\", \"year\" or \"2h\" (1 to 1000 units)",
+                )
+            })?,
         None => Duration::MONTH,
     };
     let date = |item: &Option<Item<Spanned<String>>>, what: &str| -> Result<(CivilDate, Span), Diagnostic> {

@@ -183,6 +183,8 @@ pub struct Node {
     pub every: Option<Period>,
     /// What one step is called in narratives: "month", "day", "2-hour step".
     pub step_name: String,
+    /// A process's period as written, for outputs: "month", "day", "2 hours".
+    pub every_text: String,
     /// A process's last tick, or how long an event is watched for (a
     /// watched event happens at the first tick its condition holds).
     pub until: Option<Until>,
@@ -387,7 +389,7 @@ pub struct PatronRule {
 /// How the pulls of several patrons combine.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Combine {
-    /// Patrons in order of weight: the actor follows the first whose pull
+    /// Patrons in the order listed: the actor follows the first whose pull
     /// binds (one uniform cut into slices).
     InOrder,
     /// The actor follows the patrons only where they agree, with the chance

@@ -70,11 +70,13 @@ impl Builder<'_> {
                     "a unique id",
                 ));
             }
-            if let Some((_, list)) = d.get_many(|e| &e.options, Vec::is_empty) {
-                options.insert(
-                    d.id().get_ref(),
-                    list.iter().map(|o| o.get_ref().id.get_ref().clone()).collect(),
-                );
+            if let Some((_, list)) = d.get(|e| e.options.as_ref()) {
+                let ids = list
+                    .get_ref()
+                    .iter()
+                    .map(|o| o.get_ref().id.get_ref().clone())
+                    .collect();
+                options.insert(d.id().get_ref(), ids);
             }
         }
         let forced = self.forced_targets(&index)?;
@@ -247,8 +249,8 @@ impl Builder<'_> {
             Some(item) => Some(forced_option(item, &id, &option_ids)?),
             None => None,
         };
-        let then = def.get_many(|e| &e.then, raw::Map::is_empty);
-        let otherwise = def.get_many(|e| &e.otherwise, raw::Map::is_empty);
+        let then = def.get(|e| e.then.as_ref()).filter(|(_, m)| !m.is_empty());
+        let otherwise = def.get(|e| e.otherwise.as_ref()).filter(|(_, m)| !m.is_empty());
         self.check_decision(def, rule.as_ref(), &option_ids, forced, then.is_some(), otherwise)?;
         let chance_breaks = match (&rule, kind) {
             (Some(r), NodeKind::Process) => r.chance().and_then(|p| p.breaks_on(NOW_SLOT)),
@@ -261,7 +263,7 @@ impl Builder<'_> {
             _ => None,
         };
         let hazard = kind == NodeKind::Process
-            && self.sc.format_of(def.origin()) >= 2
+            && self.sc.format_of(def.origin) >= 2
             && rule.as_ref().is_some_and(|r| r.chance().is_some());
         let then = match then {
             Some((file, map)) => self.effects(file, map, clamped, &format!("{what}/{id}/then"), steps)?,
@@ -272,12 +274,17 @@ impl Builder<'_> {
             None => Effects::default(),
         };
         let text = |f: fn(&raw::Event) -> &Option<String>| def.layers.iter().rev().find_map(|l| f(l.get()).clone());
-        let step_name = match def.get(|e| e.every.as_ref()) {
-            Some((_, e)) => crate::time::Duration::parse(e.get_ref()).map_or("step".into(), |d| d.step_name()),
-            None => clock.tick.step_name(),
+        let written = match def.get(|e| e.every.as_ref()) {
+            Some((_, e)) => crate::time::Duration::parse(e.get_ref()).unwrap_or(clock.tick),
+            None => clock.tick,
+        };
+        let every_text = match written.count {
+            1 => written.unit.name().to_string(),
+            _ => written.to_string(),
         };
         Ok(Node {
-            step_name,
+            step_name: written.step_name(),
+            every_text,
             label: text(|e| &e.label).unwrap_or_else(|| id.clone()),
             actor: def.get(|e| e.actor.as_ref()).map(|(_, a)| a.get_ref().clone()),
             evidence: def.get(|e| e.evidence.as_ref()).map(|(_, e)| e.get_ref().clone()),
@@ -305,9 +312,10 @@ impl Builder<'_> {
 
     /// Named options, each with its effects.
     fn options(&mut self, def: &NodeDef, ctx: &NodeCtx, clamped: &HashSet<u32>) -> Result<Vec<Choice>, Diagnostic> {
-        let Some((file, list)) = def.get_many(|e| &e.options, Vec::is_empty) else {
+        let Some((file, list)) = def.get(|e| e.options.as_ref()) else {
             return Ok(Vec::new());
         };
+        let list = list.get_ref();
         if list.len() > MAX_OPTIONS {
             return Err(Diagnostic::at(
                 "too many options",
@@ -330,7 +338,13 @@ impl Builder<'_> {
             out.push(Choice {
                 id: o.id.get_ref().clone(),
                 label: o.label.clone().unwrap_or_else(|| o.id.get_ref().clone()),
-                effects: self.effects(file, &o.then, clamped, &prefix, ctx.steps)?,
+                effects: self.effects(
+                    file,
+                    o.then.as_ref().unwrap_or(&raw::Map::new()),
+                    clamped,
+                    &prefix,
+                    ctx.steps,
+                )?,
             });
         }
         Ok(out)
@@ -357,7 +371,8 @@ impl Builder<'_> {
             }
             if has_then || otherwise.is_some() {
                 let (file, span) = def
-                    .get_many(|e| &e.then, raw::Map::is_empty)
+                    .get(|e| e.then.as_ref())
+                    .filter(|(_, m)| !m.is_empty())
                     .or(otherwise)
                     .and_then(|(f, m)| m.keys().next().map(|k| (f, k.span())))
                     .unwrap_or((at_id.file, at_id.range.clone()));
@@ -370,7 +385,7 @@ impl Builder<'_> {
         }
         if rule.is_none() && forced.is_none() {
             if let Some((file, map)) = otherwise {
-                let first = map.keys().next().expect("not empty"); // ok: get_many skips empty tables
+                let first = map.keys().next().expect("not empty"); // ok: empty tables are filtered out above
                 return Err(Diagnostic::at(
                     "`else` effects need a decision rule",
                     Span::new(file, first.span()),

@@ -197,7 +197,11 @@ impl Builder<'_> {
                     "one end for the window",
                 ));
             }
-            (Some(u), None) => Until::Tick(self.date(layer.file, u, clock)?),
+            (Some(u), None) => Until::Tick(
+                clock
+                    .last_tick_in_timeline(u.get_ref())
+                    .map_err(|e| Diagnostic::at(e.message, Span::new(layer.file, u.span()), e.expected))?,
+            ),
             (None, Some(w)) => Until::Within(self.duration(layer.file, w)?),
             (None, None) => unreachable!("the layer gives until or within"), // ok: found by that test above
         }))
@@ -295,17 +299,8 @@ impl Program {
             None => String::new(),
         };
         match (node.kind, node.every) {
-            (NodeKind::Process, Some(period)) => {
-                let every = match period {
-                    Period::Ticks(1) => clock.tick_name(),
-                    Period::Ticks(n) => Duration {
-                        count: i64::from(n) * clock.tick.count,
-                        unit: clock.tick.unit,
-                    }
-                    .to_string(),
-                    Period::Calendar(d) if d.count == 1 => d.to_string().trim_start_matches("1 ").to_string(),
-                    Period::Calendar(d) => d.to_string(),
-                };
+            (NodeKind::Process, Some(_)) => {
+                let every = &node.every_text;
                 let from = if matches!(node.timing, Timing::At(_)) {
                     "from "
                 } else {

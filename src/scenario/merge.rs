@@ -151,7 +151,17 @@ impl<'s> Merger<'s> {
             let key = id.get_ref().clone();
             match self.actors.get_mut(&key) {
                 Some(existing) if existing.file == file => return Err(duplicate("actor", file, &id)),
-                Some(existing) => *existing = Item { file, value: def },
+                // Restating an actor (to add a parameter, say) keeps what it does not give.
+                Some(existing) => {
+                    let old = &existing.value;
+                    let def = ActorDef {
+                        name: def.name.or(old.name.clone()),
+                        role: def.role.or(old.role.clone()),
+                        doc: def.doc.or(old.doc.clone()),
+                        ..def
+                    };
+                    *existing = Item { file, value: def };
+                }
                 None => self.actors.push(key, Item { file, value: def }),
             }
             for (name, decl) in actor.parameters {
@@ -270,7 +280,13 @@ impl<'s> Merger<'s> {
                 true
             }
             None => {
-                list.push(key.clone(), NodeDef { layers: vec![layer] });
+                list.push(
+                    key.clone(),
+                    NodeDef {
+                        origin: file,
+                        layers: vec![layer],
+                    },
+                );
                 false
             }
         };
@@ -432,9 +448,19 @@ impl<'s> Merger<'s> {
                 describe(&existing.value.decl.get_ref().0),
                 describe(&decl.get_ref().0)
             );
+            // The override keeps the parameter's documentation and range.
+            let old = &existing.value.decl.get_ref().0;
+            let span = decl.span();
+            let mut new = decl.into_inner().0;
+            new.doc = new.doc.or(old.doc.clone());
+            new.assumption = new.assumption.or(old.assumption.clone());
+            new.range = new.range.or(old.range.clone());
             *existing = Item {
                 file,
-                value: ParamDef { name, decl },
+                value: ParamDef {
+                    name,
+                    decl: Spanned::new(span, Short(new)),
+                },
             };
             self.record(ChangeKind::Set, &key, detail);
             return Ok(());

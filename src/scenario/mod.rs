@@ -99,6 +99,9 @@ pub struct SignalDef {
 /// format-1 file replaces it whole.
 #[derive(Debug, Clone)]
 pub struct NodeDef {
+    /// The file that first declared it, down the chain: its format decides
+    /// the node's random layout, whatever later files restate.
+    pub origin: FileId,
     pub layers: Vec<Item<Spanned<Event>>>,
 }
 
@@ -109,11 +112,6 @@ impl NodeDef {
 
     pub fn id(&self) -> &Spanned<String> {
         &self.newest().get().id
-    }
-
-    /// The file that first declared it: its format decides the node's random layout.
-    pub fn origin(&self) -> FileId {
-        self.layers[0].file
     }
 
     /// The newest declaration of a key, with its file.

@@ -156,13 +156,12 @@ pub struct Event {
     /// Processes: hard bound on the number of steps.
     pub max_steps: Option<Spanned<i64>>,
     /// Format 2: named options, each with its own effects; the rule picks one.
-    #[serde(default)]
-    pub options: Vec<Spanned<OptionDecl>>,
+    pub options: Option<Spanned<Vec<Spanned<OptionDecl>>>>,
     pub rule: Option<Spanned<Rule>>,
-    #[serde(default)]
-    pub then: Map<Effect>,
-    #[serde(default, rename = "else")]
-    pub otherwise: Map<Effect>,
+    /// Effects when it fires (given, even empty, it replaces the base's).
+    pub then: Option<Map<Effect>>,
+    #[serde(rename = "else")]
+    pub otherwise: Option<Map<Effect>>,
     pub evidence: Option<Spanned<String>>,
     pub doc: Option<String>,
 }
@@ -184,8 +183,7 @@ pub struct After {
 pub struct OptionDecl {
     pub id: Spanned<String>,
     pub label: Option<String>,
-    #[serde(default)]
-    pub then: Map<Effect>,
+    pub then: Option<Map<Effect>>,
     pub doc: Option<String>,
 }
 

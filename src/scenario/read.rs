@@ -199,7 +199,7 @@ fn event_format2_key(e: &Spanned<Event>) -> Option<(&'static str, Range<usize>)>
         ("until", ev.until.as_ref().map(Spanned::span)),
         ("within", ev.within.as_ref().map(Spanned::span)),
         ("every", ev.every.as_ref().map(Spanned::span)),
-        ("options", ev.options.first().map(Spanned::span)),
+        ("options", ev.options.as_ref().map(Spanned::span)),
     ];
     if let Some((k, Some(span))) = keys.into_iter().find(|(_, s)| s.is_some()) {
         return Some((k, span));
@@ -208,6 +208,7 @@ fn event_format2_key(e: &Spanned<Event>) -> Option<(&'static str, Range<usize>)>
         .then
         .iter()
         .chain(&ev.otherwise)
+        .flatten()
         .find(|(_, v)| matches!(v.get_ref(), Effect::Draw(_)));
     if let Some((_, v)) = draw {
         return Some(("a drawn effect", v.span()));

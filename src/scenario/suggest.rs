@@ -17,6 +17,10 @@ pub fn suggest(name: &str, known: &[&str]) -> String {
         .collect();
     close.sort();
     close.dedup();
+    // Only the closest (several if they tie).
+    if let Some(&(best, _)) = close.first() {
+        close.retain(|(d, _)| *d == best);
+    }
     match close.len() {
         0 if known.is_empty() => "the scenario defines no such names".to_string(),
         0 => {

@@ -149,8 +149,7 @@ impl Exporter for Table {
         }
         let _ = writeln!(
             out,
-            "  (? marks decisions; fired = chose yes, or → the option picked; + marks\n  processes, which step every {}; \"after\": timed after another event)\n",
-            r.scenario.tick
+            "  (? marks decisions; fired = chose yes, or → the option picked; + marks\n  processes; \"after\": timed after another event; `sim list` shows when each\n  is due)\n"
         );
         if !r.paths.is_empty() {
             let _ = writeln!(out, "MOST FREQUENT PATHS (decisions taken, in order)");

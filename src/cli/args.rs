@@ -1,0 +1,196 @@
+//! The command-line arguments, as clap parses them; `RunOptions` turns
+//! them into validated run settings once.
+
+use super::Failure;
+use crate::engine::run::{DEFAULT_BATCH, RunSettings};
+use crate::export::Format;
+use crate::program::{self, Program};
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+pub const EXAMPLES: &str = "\
+Examples:
+  sim scenarios/no_us_intervention.toml
+  sim scenarios/historical.toml --branches 1000000 --seed 7 --format json
+  sim scenarios/historical.toml --set stalin.us_intervention_threshold=0.5
+  sim scenarios/historical.toml --set 'truman.resolve={ beta = [8, 2] }'
+  sim scenarios/historical.toml --do us_commits_forces=false
+  sim scenarios/no_us_intervention.toml --no-base
+  sim compare scenarios/inchon_fails.toml scenarios/halt_at_38th.toml
+  sim sweep scenarios/historical.toml --vary stalin.us_intervention_threshold=0.1:0.6:6
+  sim sensitivity scenarios/historical.toml --outcome armistice_divided
+  sim check scenarios/historical.toml
+  sim list scenarios/historical.toml
+  sim explain scenarios/historical.toml --branch 42";
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "sim",
+    version,
+    about = "Counterfactual decision simulation: what if an actor had decided otherwise?",
+    long_about = "Runs a scenario (TOML) of actors' stated decision rules as many seeded \
+                  Monte Carlo branches and reports how often each outcome happens, with 95% intervals.\n\
+                  `sim FILE` is short for `sim run FILE`.",
+    after_help = EXAMPLES
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run a scenario and report outcome statistics (the default). A scenario
+    /// that `extends` a base is shown against it, paired branch by branch.
+    Run(RunArgs),
+    /// Compare two scenarios over the same branches (paired where they share nodes).
+    Compare(CompareArgs),
+    /// Run a grid of parameter values, all on the same branches.
+    Sweep(SweepArgs),
+    /// One-at-a-time sensitivity of an outcome to each uncertain parameter.
+    Sensitivity(SensitivityArgs),
+    /// Parse, resolve `extends`, validate and compile a scenario; run nothing.
+    Check(ScenarioArgs),
+    /// Replay one branch and tell it as a dated narrative.
+    Explain(ExplainArgs),
+    /// List every actor, parameter, belief, state variable, event, option,
+    /// result, flag and metric: what can be --set, --do'ne and read.
+    #[command(visible_alias = "describe")]
+    List(ListArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct ListArgs {
+    #[command(flatten)]
+    pub scenario: ScenarioArgs,
+    /// table or json.
+    #[arg(long, short = 'f', value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+/// A scenario and the changes the command line makes to it.
+#[derive(Args, Debug, Clone)]
+pub struct ScenarioArgs {
+    /// The scenario file (TOML).
+    pub file: PathBuf,
+    /// Override a parameter: NAME=VALUE, where VALUE is a number, true/false,
+    /// or a distribution such as '{ uniform = [0.1, 0.3] }'. Repeatable.
+    #[arg(long = "set", value_name = "NAME=VALUE")]
+    pub set: Vec<String>,
+    /// Force a decision (EVENT_ID=true|false, or EVENT_ID=OPTION for a
+    /// choice) or a state value (state.NAME=VALUE), whatever the rules say.
+    /// Repeatable.
+    #[arg(long = "do", value_name = "ID=VALUE")]
+    pub interventions: Vec<String>,
+}
+
+/// How many branches, which seed, how to run and where to write.
+#[derive(Args, Debug, Clone)]
+pub struct RunOptions {
+    /// Number of branches [default: the scenario's, else 100000].
+    #[arg(long, short = 'n')]
+    pub branches: Option<u64>,
+    /// Random seed [default: the scenario's].
+    #[arg(long, short = 's')]
+    pub seed: Option<u64>,
+    /// Worker threads [default: one per core]. Results do not depend on it.
+    #[arg(long, short = 'j', default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=1024))]
+    pub threads: u64,
+    /// Branches per batch. Results do not depend on it.
+    #[arg(long, default_value_t = DEFAULT_BATCH, value_parser = clap::value_parser!(u64).range(1..=1_000_000_000))]
+    pub batch_size: u64,
+    /// Output format [default: from the -o file's extension (.json, .csv),
+    /// else table].
+    #[arg(long, short = 'f', value_enum)]
+    pub format: Option<Format>,
+    /// Write the report to FILE instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+impl RunOptions {
+    /// The output format: as given, else from the output file's extension.
+    pub fn format(&self) -> Format {
+        self.format.unwrap_or_else(|| {
+            let ext = self
+                .output
+                .as_ref()
+                .and_then(|o| o.extension())
+                .map(|e| e.to_string_lossy().to_lowercase());
+            match ext.as_deref() {
+                Some("json") => Format::Json,
+                Some("csv") => Format::Csv,
+                _ => Format::Table,
+            }
+        })
+    }
+
+    /// Validated settings; the program supplies the defaults.
+    pub fn settings(&self, p: &Program) -> Result<RunSettings, Failure> {
+        Ok(RunSettings {
+            seed: self.seed.unwrap_or(p.meta.seed),
+            branches: match self.branches {
+                Some(n) => program::check_branches_arg(n).map_err(Failure::Input)?,
+                None => p.meta.branches,
+            },
+            threads: self.threads as usize,
+            batch_size: self.batch_size,
+        })
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub scenario: ScenarioArgs,
+    #[command(flatten)]
+    pub options: RunOptions,
+    /// Run the scenario alone, not against the base it extends.
+    #[arg(long)]
+    pub no_base: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct CompareArgs {
+    /// The scenario to compare against (shown as the base).
+    pub base: PathBuf,
+    /// The scenario shown (with any --set/--do applied to it).
+    #[command(flatten)]
+    pub scenario: ScenarioArgs,
+    #[command(flatten)]
+    pub options: RunOptions,
+}
+
+#[derive(Args, Debug)]
+pub struct SweepArgs {
+    #[command(flatten)]
+    pub scenario: ScenarioArgs,
+    /// NAME=LO:HI:STEPS or NAME=v1,v2,... (repeat for a grid of up to 3).
+    #[arg(long, required = true, value_name = "NAME=LO:HI:STEPS")]
+    pub vary: Vec<String>,
+    #[command(flatten)]
+    pub options: RunOptions,
+}
+
+#[derive(Args, Debug)]
+pub struct SensitivityArgs {
+    #[command(flatten)]
+    pub scenario: ScenarioArgs,
+    /// The outcome or flag to explain [default: the most likely result].
+    #[arg(long)]
+    pub outcome: Option<String>,
+    #[command(flatten)]
+    pub options: RunOptions,
+}
+
+#[derive(Args, Debug)]
+pub struct ExplainArgs {
+    #[command(flatten)]
+    pub scenario: ScenarioArgs,
+    /// The branch to replay (as numbered in any run).
+    #[arg(long, short = 'b')]
+    pub branch: u64,
+    /// Random seed [default: the scenario's].
+    #[arg(long, short = 's')]
+    pub seed: Option<u64>,
+}
