@@ -102,12 +102,19 @@ impl Diagnostic {
         if let Some(span) = &self.span {
             let file = sources.get(span.file);
             let text = &file.text;
-            let start = span.range.start.min(text.len());
+            // Spans are byte ranges; snap them to character boundaries.
+            let mut start = span.range.start.min(text.len());
+            while !text.is_char_boundary(start) {
+                start -= 1;
+            }
             let (line, col) = line_col(text, start);
             let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
             let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
             let line_text = text[line_start..line_end].trim_end_matches('\r');
-            let end = span.range.end.clamp(start, line_end);
+            let mut end = span.range.end.clamp(start, line_end);
+            while !text.is_char_boundary(end) {
+                end += 1;
+            }
             let gutter = line.to_string().len();
             let pad = " ".repeat(gutter);
             out += &format!("{pad}--> {}:{line}:{col}\n", file.name);
@@ -195,6 +202,19 @@ mod tests {
         let caret = out.lines().find(|l| l.contains('^')).unwrap();
         let bang = quoted.chars().position(|c| c == '!').unwrap();
         assert_eq!(caret.chars().position(|c| c == '^'), Some(bang), "{out}");
+    }
+
+    #[test]
+    fn spans_inside_characters_are_snapped_to_their_boundaries() {
+        let mut sources = Sources::default();
+        let text = "\u{a0}\u{3000}=x é\n".to_string();
+        let id = sources.add("--set".into(), None, text.clone());
+        for start in 0..=text.len() {
+            for end in start..=text.len() + 2 {
+                let out = Diagnostic::at("bad", Span::new(id, start..end), "here").render(&sources);
+                assert!(out.contains("--> --set:1:"), "{out}");
+            }
+        }
     }
 
     #[test]

@@ -48,15 +48,15 @@ pub fn parse_vary(arg: &str) -> Result<Vary, String> {
             .trim()
             .parse()
             .ok()
-            .filter(|s| (1..=MAX_POINTS).contains(s))
-            .ok_or_else(|| format!("`--vary {arg}`: STEPS must be a whole number from 1 to {MAX_POINTS}"))?;
-        if steps == 1 {
-            vec![lo]
-        } else {
-            (0..steps)
-                .map(|i| lo + (hi - lo) * i as f64 / (steps - 1) as f64)
-                .collect()
-        }
+            .filter(|s| (2..=MAX_POINTS).contains(s))
+            .ok_or_else(|| {
+                format!(
+                    "`--vary {arg}`: STEPS must be a whole number from 2 to {MAX_POINTS} (for one value, write NAME=VALUE)"
+                )
+            })?;
+        (0..steps)
+            .map(|i| lo + (hi - lo) * i as f64 / (steps - 1) as f64)
+            .collect()
     } else {
         spec.split(',').map(num).collect::<Result<Vec<_>, _>>()?
     };
@@ -96,6 +96,14 @@ fn run_tally(p: &Program, settings: &RunSettings) -> Result<Tally, Failure> {
 pub fn sweep(p: &Program, vary: &[Vary], settings: &RunSettings) -> Result<SweepReport, Failure> {
     if vary.is_empty() || vary.len() > MAX_VARY {
         return Err(format!("a sweep varies 1 to {MAX_VARY} parameters"));
+    }
+    for (i, v) in vary.iter().enumerate() {
+        if vary[..i].iter().any(|w| w.name == v.name) {
+            return Err(format!(
+                "`{}` is varied twice; give all its values in one --vary (NAME=v1,v2,...)",
+                v.name
+            ));
+        }
     }
     let total: usize = vary.iter().map(|v| v.values.len()).product();
     if total > MAX_POINTS {

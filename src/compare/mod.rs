@@ -289,10 +289,14 @@ pub fn comparison(base: &Program, other: &Program, t: &PairTally) -> Comparison 
 fn reachability_warnings(base: &Program, other: &Program, t: &PairTally) -> Vec<String> {
     let nodes = |p: &Program| p.nodes().map(|n| n.id.clone()).collect::<Vec<_>>();
     let (bn, on) = (nodes(base), nodes(other));
+    let index = |ids: &[String]| -> std::collections::HashMap<String, usize> {
+        ids.iter().enumerate().map(|(i, id)| (id.clone(), i)).collect()
+    };
+    let (bi, oi) = (index(&bn), index(&on));
     let n = t.other.branches.max(1) as f64;
     let mut out = Vec::new();
     for (i, id) in bn.iter().enumerate() {
-        let reached_other = on.iter().position(|x| x == id).map_or(0, |j| t.other.reached[j]);
+        let reached_other = oi.get(id).map_or(0, |&j| t.other.reached[j]);
         if t.base.fired[i] > 0 && reached_other == 0 {
             out.push(format!(
                 "`{id}` fires in {:.1}% of base branches but is never reached here",
@@ -301,7 +305,7 @@ fn reachability_warnings(base: &Program, other: &Program, t: &PairTally) -> Vec<
         }
     }
     for (j, id) in on.iter().enumerate() {
-        let reached_base = bn.iter().position(|x| x == id).map_or(0, |i| t.base.reached[i]);
+        let reached_base = bi.get(id).map_or(0, |&i| t.base.reached[i]);
         if t.other.fired[j] > 0 && reached_base == 0 {
             out.push(format!(
                 "`{id}` fires in {:.1}% of branches here but is never reached in the base",

@@ -83,24 +83,28 @@ impl Program {
 /// Links effects to the nodes they make stale (see [`Effects::stales`]),
 /// and nodes to those timed after them (see [`Node::followers`]).
 pub(super) fn link(p: &mut Program) {
-    let reads: Vec<Option<HashSet<u32>>> = p
-        .nodes()
-        .map(|n| {
-            let remembers = n.kind == NodeKind::Process || n.is_watched();
-            remembers.then(|| {
-                let chance = n.rule.as_ref().and_then(Rule::chance);
-                std::iter::once(&n.when).chain(chance).flat_map(|c| c.loads()).collect()
-            })
-        })
-        .collect();
+    // Per slot, the nodes that remember something that reads it.
+    let mut readers: Vec<Vec<u32>> = vec![Vec::new(); p.slots.len()];
+    for (k, n) in p.nodes().enumerate() {
+        if n.kind == NodeKind::Process || n.is_watched() {
+            let chance = n.rule.as_ref().and_then(Rule::chance);
+            let mut slots: Vec<u32> = std::iter::once(&n.when).chain(chance).flat_map(|c| c.loads()).collect();
+            slots.sort_unstable();
+            slots.dedup();
+            for s in slots {
+                readers[s as usize].push(k as u32);
+            }
+        }
+    }
     let stales = |effects: &Effects| -> Box<[u32]> {
-        (0..reads.len() as u32)
-            .filter(|&k| {
-                reads[k as usize]
-                    .as_ref()
-                    .is_some_and(|r| effects.assigns.iter().any(|(slot, _)| r.contains(slot)))
-            })
-            .collect()
+        let mut out: Vec<u32> = effects
+            .assigns
+            .iter()
+            .flat_map(|(slot, _)| readers[*slot as usize].iter().copied())
+            .collect();
+        out.sort_unstable();
+        out.dedup();
+        out.into_boxed_slice()
     };
     let count = p.events.len() + p.processes.len();
     let mut followers: Vec<Vec<u32>> = vec![Vec::new(); count];
@@ -162,6 +166,33 @@ pub(super) fn warnings(p: &Program, read_beliefs: &HashSet<String>) -> Vec<Strin
         }
     }
     for n in p.nodes() {
+        let mut rules: Vec<&Rule> = n.rule.iter().collect();
+        if let Some(Rule::Council(c)) = &n.rule {
+            rules.extend(c.members.iter().map(|m| &m.rule));
+        }
+        for r in rules {
+            let Rule::Threshold {
+                quantity,
+                limit,
+                below,
+                quantity_text,
+                ..
+            } = r
+            else {
+                continue;
+            };
+            if let Some(bar) = fixed_value(p, limit).filter(|b| !(0.0..=1.0).contains(b)) {
+                if is_probability(p, quantity) {
+                    let always = if (bar > 1.0) == *below { "yes" } else { "no" };
+                    out.push(format!(
+                        "`{}`: {quantity_text} is a probability (0 to 1) but its bar is {bar}, so the rule always decides {always}",
+                        n.id
+                    ));
+                }
+            }
+        }
+    }
+    for n in p.nodes() {
         let Some(option) = n.forced else { continue };
         let silent = n.then.assigns.is_empty()
             && n.otherwise.assigns.is_empty()
@@ -176,4 +207,37 @@ pub(super) fn warnings(p: &Program, read_beliefs: &HashSet<String>) -> Vec<Strin
         }
     }
     out
+}
+
+/// The value of code that is a constant or a fixed parameter.
+fn fixed_value(p: &Program, code: &Code) -> Option<f64> {
+    if let Some(c) = code.as_constant() {
+        return Some(c);
+    }
+    match code.ops() {
+        [crate::expr::vm::Op::Load(s)] => p.params.iter().find(|x| x.slot == *s).and_then(|x| match x.value {
+            ParamValue::Fixed(v) => Some(v),
+            ParamValue::Drawn { .. } => None,
+        }),
+        _ => None,
+    }
+}
+
+/// Whether code always yields a probability: a belief moved by signals (a
+/// logistic), or a parameter drawn from a beta distribution.
+fn is_probability(p: &Program, code: &Code) -> bool {
+    match code.ops() {
+        [.., crate::expr::vm::Op::Logistic] => true,
+        [crate::expr::vm::Op::Load(s)] => p.params.iter().any(|x| {
+            x.slot == *s
+                && matches!(
+                    &x.value,
+                    ParamValue::Drawn {
+                        dist: crate::engine::dist::Dist::Beta { .. },
+                        ..
+                    }
+                )
+        }),
+        _ => false,
+    }
 }

@@ -43,6 +43,7 @@ pub fn compile(sc: &Scenario) -> Result<Program, Diagnostic> {
         initial: vec![0.0],
         lanes: Vec::new(),
         lane_ids: HashSet::new(),
+        actor_ids: sc.actors.iter().map(|a| a.value.id.get_ref().clone()).collect(),
     };
     b.names.slots.insert("now".into(), (NOW_SLOT, Type::Num));
     let params = b.params()?;
@@ -186,6 +187,7 @@ pub(super) struct Builder<'a> {
     pub(super) initial: Vec<f64>,
     lanes: Vec<u64>,
     lane_ids: HashSet<u64>,
+    actor_ids: HashSet<String>,
 }
 
 /// The span of a value written in short form (inner span 0..0) is the outer one.
@@ -307,7 +309,7 @@ impl Builder<'_> {
     }
 
     pub(super) fn known_actor(&self, file: FileId, actor: &Spanned<String>) -> Result<(), Diagnostic> {
-        if self.sc.actors.iter().any(|a| a.value.id.get_ref() == actor.get_ref()) {
+        if self.actor_ids.contains(actor.get_ref()) {
             return Ok(());
         }
         let ids: Vec<&str> = self.sc.actors.iter().map(|a| a.value.id.get_ref().as_str()).collect();

@@ -10,5 +10,6 @@ mod format1;
 mod format2;
 mod generated;
 mod golden;
+mod hostile;
 mod korea;
 mod properties;

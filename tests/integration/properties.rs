@@ -201,3 +201,18 @@ proptest! {
         prop_assert!(result.is_ok(), "panicked on:\n{text}");
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(500))]
+
+    /// Errors render for any text and any span, whatever characters the
+    /// span cuts through: never a panic, always a location.
+    #[test]
+    fn errors_render_for_any_span(text in "(\\PC|\n| |\u{a0}|\u{3000}|é|\t){0,60}", start in 0usize..80, len in 0usize..80) {
+        let mut sources = sim::diagnostic::Sources::default();
+        let id = sources.add("f.toml".into(), None, text.clone());
+        let d = sim::diagnostic::Diagnostic::at("bad", sim::diagnostic::Span::new(id, start..start + len), "here");
+        let out = d.render(&sources);
+        prop_assert!(out.contains("--> f.toml:"), "{}", out);
+    }
+}
