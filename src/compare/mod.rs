@@ -60,6 +60,19 @@ pub struct DiffProportion {
     pub p: f64,
     pub diff: Option<f64>,
     pub diff_ci95: Option<[f64; 2]>,
+    /// The paired 2×2 table behind `diff` and its interval.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pairs: Option<Pairs>,
+}
+
+/// Branches by whether the result or flag held in both runs, only in the
+/// base, only in this one, or in neither: any interval can be recomputed.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Pairs {
+    pub both: u64,
+    pub base_only: u64,
+    pub this_only: u64,
+    pub neither: u64,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -101,10 +114,17 @@ pub struct Parting {
     pub count: u64,
 }
 
-fn paired(both: u64, only_other: u64, only_base: u64, n: u64) -> (f64, [f64; 2]) {
+/// The difference, its interval and its table, from the paired counts.
+fn paired(both: u64, only_other: u64, only_base: u64, n: u64) -> (f64, [f64; 2], Pairs) {
     let diff = (only_other as f64 - only_base as f64) / n.max(1) as f64;
     let (lo, hi) = paired_difference(both, only_other, only_base, n);
-    (diff, [lo, hi])
+    let pairs = Pairs {
+        both,
+        base_only: only_base,
+        this_only: only_other,
+        neither: n - both - only_other - only_base,
+    };
+    (diff, [lo, hi], pairs)
 }
 
 /// Builds the comparison block from a paired tally.
@@ -129,7 +149,7 @@ pub fn comparison(base: &Program, other: &Program, t: &PairTally) -> Comparison 
                     let both = t.flips[i][j];
                     let only_other = t.other.outcomes[j] - both;
                     let only_base = t.base.outcomes[i] - both;
-                    let (diff, ci) = paired(both, only_other, only_base, n);
+                    let (diff, ci, pairs) = paired(both, only_other, only_base, n);
                     DiffProportion {
                         id: o.id.clone(),
                         label: o.label.clone(),
@@ -137,6 +157,7 @@ pub fn comparison(base: &Program, other: &Program, t: &PairTally) -> Comparison 
                         p,
                         diff: Some(diff),
                         diff_ci95: Some(ci),
+                        pairs: Some(pairs),
                     }
                 }
                 None => DiffProportion {
@@ -146,6 +167,7 @@ pub fn comparison(base: &Program, other: &Program, t: &PairTally) -> Comparison 
                     p,
                     diff: None,
                     diff_ci95: None,
+                    pairs: None,
                 },
             }
         })
@@ -159,7 +181,7 @@ pub fn comparison(base: &Program, other: &Program, t: &PairTally) -> Comparison 
             match align.flags.iter().position(|&(_, jj)| jj == j) {
                 Some(k) => {
                     let (both, only_other, only_base) = t.flags[k];
-                    let (diff, ci) = paired(both, only_other, only_base, n);
+                    let (diff, ci, pairs) = paired(both, only_other, only_base, n);
                     let p_base = Some(frac(t.base.flags[align.flags[k].0]));
                     DiffProportion {
                         id: f.id.clone(),
@@ -168,6 +190,7 @@ pub fn comparison(base: &Program, other: &Program, t: &PairTally) -> Comparison 
                         p,
                         diff: Some(diff),
                         diff_ci95: Some(ci),
+                        pairs: Some(pairs),
                     }
                 }
                 None => DiffProportion {
@@ -177,6 +200,7 @@ pub fn comparison(base: &Program, other: &Program, t: &PairTally) -> Comparison 
                     p,
                     diff: None,
                     diff_ci95: None,
+                    pairs: None,
                 },
             }
         })

@@ -1,5 +1,7 @@
 //! CSV export: tidy tables that pandas or R read directly. A run is
-//! `kind,id,statistic,value`; a sweep adds one column per varied parameter.
+//! `kind,id,statistic,value,text`: `value` is always a number (or empty),
+//! `text` holds the few values that are words (a path's steps, a file); a
+//! sweep adds one column per varied parameter. docs/json.md lists every kind.
 
 use super::Exporter;
 use crate::report::{MetricStat, Proportion, Report};
@@ -52,9 +54,10 @@ fn figures(
 
 impl Exporter for Csv {
     fn run(&self, r: &Report) -> String {
-        let mut out = String::from("kind,id,statistic,value\n");
+        let mut out = String::from("kind,id,statistic,value,text\n");
+        let mut texts: Vec<(String, String, String, String)> = Vec::new();
         let mut row = |kind: &str, id: &str, stat: &str, value: String| {
-            let _ = writeln!(out, "{kind},{},{stat},{}", field(id), field(&value));
+            let _ = writeln!(out, "{kind},{},{stat},{},", field(id), field(&value));
         };
         row("run", &r.scenario.id, "seed", r.seed.to_string());
         row("run", &r.scenario.id, "branches", r.branches.to_string());
@@ -71,10 +74,15 @@ impl Exporter for Csv {
             let id = format!("path{}", i + 1);
             row("path", &id, "count", p.count.to_string());
             row("path", &id, "p", p.p.to_string());
-            row("path", &id, "steps", p.steps.join(" > "));
+            texts.push(("path".into(), id, "steps".into(), p.steps.join(" > ")));
         }
         if let Some(c) = &r.comparison {
-            row("comparison", &c.base.id, "base", c.base.file.clone());
+            texts.push((
+                "comparison".into(),
+                c.base.id.clone(),
+                "base".into(),
+                c.base.file.clone(),
+            ));
             for (kind, list) in [("outcome_change", &c.outcomes), ("flag_change", &c.flags)] {
                 for d in list {
                     row(kind, &d.id, "p_base", num(d.p_base));
@@ -82,6 +90,12 @@ impl Exporter for Csv {
                     row(kind, &d.id, "diff", num(d.diff));
                     row(kind, &d.id, "diff_ci95_lo", num(d.diff_ci95.map(|c| c[0])));
                     row(kind, &d.id, "diff_ci95_hi", num(d.diff_ci95.map(|c| c[1])));
+                    if let Some(pairs) = d.pairs {
+                        row(kind, &d.id, "both", pairs.both.to_string());
+                        row(kind, &d.id, "base_only", pairs.base_only.to_string());
+                        row(kind, &d.id, "this_only", pairs.this_only.to_string());
+                        row(kind, &d.id, "neither", pairs.neither.to_string());
+                    }
                 }
             }
             for m in &c.metrics {
@@ -97,6 +111,9 @@ impl Exporter for Csv {
             for d in &c.divergence {
                 row("divergence", &d.event, "count", d.count.to_string());
             }
+        }
+        for (kind, id, stat, text) in texts {
+            let _ = writeln!(out, "{kind},{},{stat},,{}", field(&id), field(&text));
         }
         out
     }

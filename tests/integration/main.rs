@@ -6,6 +6,7 @@ mod compare;
 mod determinism;
 mod errors;
 mod errors_format2;
+mod external;
 mod format1;
 mod format2;
 mod generated;
