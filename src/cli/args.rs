@@ -57,6 +57,16 @@ pub enum Command {
     /// result, flag and metric: what can be --set, --do'ne and read.
     #[command(visible_alias = "describe")]
     List(ListArgs),
+    /// Print the JSON Schema (draft-07) of scenario files, for editors
+    /// (Taplo, Even Better TOML: a `#:schema FILE` first line).
+    Schema,
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), e.g. `sim man > sim.1`.
+    Man,
 }
 
 #[derive(Args, Debug)]

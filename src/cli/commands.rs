@@ -38,6 +38,19 @@ pub fn execute(command: Command) -> Result<(), Failure> {
             }
             output::stdout(&line)
         }
+        Command::Schema => output::stdout(&crate::scenario::scenario_schema()),
+        Command::Completions { shell } => {
+            let mut out = Vec::new();
+            clap_complete::generate(shell, &mut <Cli as clap::CommandFactory>::command(), "sim", &mut out);
+            output::stdout(&String::from_utf8_lossy(&out))
+        }
+        Command::Man => {
+            let mut out = Vec::new();
+            clap_mangen::Man::new(<Cli as clap::CommandFactory>::command())
+                .render(&mut out)
+                .map_err(|e| Failure::Internal(e.to_string()))?;
+            output::stdout(&String::from_utf8_lossy(&out))
+        }
         Command::List(args) => {
             let (p, _) = compile(&args.scenario)?;
             let catalogue = crate::catalogue::Catalogue::of(&p);

@@ -25,6 +25,9 @@ const SUBCOMMANDS: &[&str] = &[
     "explain",
     "list",
     "describe",
+    "schema",
+    "completions",
+    "man",
     "help",
 ];
 

@@ -7,10 +7,12 @@ mod merge;
 mod overrides;
 pub mod raw;
 mod read;
+mod schema;
 mod suggest;
 
 pub use overrides::Overrides;
 pub use read::{MAX_CHAIN, MAX_FILE_BYTES, load};
+pub use schema::scenario_schema;
 pub use suggest::{describe, suggest};
 
 use crate::diagnostic::{FileId, Sources, Span};

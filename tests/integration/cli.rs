@@ -81,3 +81,19 @@ fn output_file_gets_the_report() {
     let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&target).unwrap()).unwrap();
     assert_eq!(v["branches"], 300);
 }
+
+#[test]
+fn completions_and_the_manual_come_from_the_command_definitions() {
+    for (shell, needle) in [("bash", "_sim()"), ("zsh", "#compdef sim"), ("fish", "complete -c sim")] {
+        let out = sim(["completions", shell]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let text = stdout(&out);
+        assert!(text.contains(needle), "{shell}: {needle}");
+        for command in ["sweep", "explain", "list"] {
+            assert!(text.contains(command), "{shell} completes {command}");
+        }
+    }
+    let man = stdout(&sim(["man"]));
+    assert!(man.starts_with(".ie") || man.contains(".TH sim 1"), "{man}");
+    assert!(man.contains("Counterfactual decision simulation"));
+}

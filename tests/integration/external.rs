@@ -68,3 +68,95 @@ print("ok")
         String::from_utf8_lossy(&run.stderr)
     );
 }
+
+/// Every scenario file in the repository (the library, its first edition,
+/// the test fixtures).
+fn every_scenario() -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    let mut dirs = vec![
+        crate::common::root().join("scenarios"),
+        crate::common::root().join("tests/fixtures"),
+    ];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|e| e == "toml") {
+                out.push(path);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn the_committed_schema_is_the_generated_one() {
+    let out = sim(["schema"]);
+    assert!(out.status.success());
+    let committed = std::fs::read_to_string(crate::common::root().join("docs/scenario.schema.json")).unwrap();
+    assert!(
+        committed == String::from_utf8_lossy(&out.stdout),
+        "docs/scenario.schema.json is stale: regenerate it with `sim schema > docs/scenario.schema.json`"
+    );
+}
+
+/// The schema accepts every scenario in the repository and refuses
+/// structural mistakes (unknown keys, wrong types, missing ids), as an
+/// editor checking files against it would.
+#[test]
+fn the_schema_accepts_every_scenario_and_refuses_structural_mistakes() {
+    if !require("python3 with jsonschema", "python3 -c 'import jsonschema'") {
+        return;
+    }
+    let dir = crate::common::temp_dir();
+    let schema = dir.join("schema.json");
+    std::fs::write(&schema, sim(["schema"]).stdout).unwrap();
+    let harbour = std::fs::read_to_string(fixture("harbour.toml")).unwrap();
+    let mistakes = [
+        ("actor = \"north\"", "actr = \"north\""),
+        ("branches = 20000", "branches = \"many\""),
+        ("id = \"north_blockades\"", "ident = \"north_blockades\""),
+        ("kind = \"threshold\"", "knd = \"threshold\""),
+        ("seed = 7", "seed = 7\nremove = [\"talks\"]"),
+        ("months_of_crisis = 0", "months_of_crisis = [0]"),
+    ];
+    let mut bad = Vec::new();
+    for (i, (from, to)) in mistakes.iter().enumerate() {
+        assert!(harbour.contains(from), "{from}");
+        let path = dir.join(format!("bad{i}.toml"));
+        std::fs::write(&path, harbour.replacen(from, to, 1)).unwrap();
+        bad.push(path);
+    }
+    let list = |paths: &[std::path::PathBuf]| {
+        paths
+            .iter()
+            .map(|p| format!("{:?}", p.display().to_string()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let script = format!(
+        r#"
+import json, tomllib, jsonschema
+schema = json.load(open({schema:?}))
+validator = jsonschema.Draft7Validator(schema)
+for path in [{good}]:
+    errors = list(validator.iter_errors(tomllib.load(open(path, "rb"))))
+    assert not errors, (path, errors[0].message)
+for path in [{bad}]:
+    assert list(validator.iter_errors(tomllib.load(open(path, "rb")))), path + " passed"
+print("ok")
+"#,
+        schema = schema.display().to_string(),
+        good = list(&every_scenario()),
+        bad = list(&bad),
+    );
+    let run = Command::new("python3").args(["-c", &script]).output().unwrap();
+    assert!(
+        run.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&run.stdout),
+        String::from_utf8_lossy(&run.stderr)
+    );
+}
