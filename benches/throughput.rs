@@ -43,6 +43,7 @@ fn program(file: &str) -> Program {
 /// Best of three runs, in branches per second.
 fn throughput(p: &Program, branches: u64, threads: usize) -> f64 {
     let settings = RunSettings {
+        first: 0,
         seed: p.meta.seed,
         branches,
         threads,
@@ -61,6 +62,7 @@ fn throughput(p: &Program, branches: u64, threads: usize) -> f64 {
 /// Peak heap growth during one run.
 fn peak_heap(p: &Program, branches: u64) -> usize {
     let settings = RunSettings {
+        first: 0,
         seed: p.meta.seed,
         branches,
         threads: 2,
@@ -85,6 +87,7 @@ fn draws_per_branch(p: &Program, branches: u64) -> f64 {
 /// ticks of the timeline: the event-driven clock costs the former).
 fn steps_per_branch(p: &Program, branches: u64) -> f64 {
     let settings = RunSettings {
+        first: 0,
         seed: p.meta.seed,
         branches,
         threads: 2,
@@ -98,6 +101,7 @@ fn steps_per_branch(p: &Program, branches: u64) -> f64 {
 /// and against the two single runs together.
 fn paired_cost(base: &Program, cf: &Program, branches: u64) -> (f64, f64) {
     let settings = RunSettings {
+        first: 0,
         seed: cf.meta.seed,
         branches,
         threads: 2,

@@ -37,6 +37,11 @@ impl Sources {
         &self.files[id]
     }
 
+    /// Every source's name and text, in reading order.
+    pub fn texts(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.files.iter().map(|f| (f.name.as_str(), f.text.as_str()))
+    }
+
     pub fn paths(&self) -> impl Iterator<Item = &Path> {
         self.files.iter().filter_map(|f| f.path.as_deref())
     }

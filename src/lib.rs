@@ -15,6 +15,7 @@ pub mod program;
 pub mod report;
 pub mod rewrite;
 pub mod scenario;
+pub mod shard;
 pub mod stats;
 pub mod sweep;
 pub mod time;

@@ -92,8 +92,12 @@ fn run_tally(p: &Program, settings: &RunSettings) -> Result<Tally, Failure> {
     run(p, settings)?.map_err(|e| format!("in branch {}: {}", e.branch, e.message))
 }
 
-/// Runs every point of the grid spanned by `vary`.
-pub fn sweep(p: &Program, vary: &[Vary], settings: &RunSettings) -> Result<SweepReport, Failure> {
+/// Pins of one run of a grid: (parameter, value) pairs.
+pub type Pins = Vec<(String, f64)>;
+
+/// The runs of a sweep: every point of the grid spanned by `vary`, the
+/// last parameter varying fastest.
+pub fn sweep_plan(vary: &[Vary]) -> Result<Vec<Pins>, Failure> {
     if vary.is_empty() || vary.len() > MAX_VARY {
         return Err(format!("a sweep varies 1 to {MAX_VARY} parameters"));
     }
@@ -109,23 +113,56 @@ pub fn sweep(p: &Program, vary: &[Vary], settings: &RunSettings) -> Result<Sweep
     if total > MAX_POINTS {
         return Err(format!("the grid has {total} points; at most {MAX_POINTS}"));
     }
-    let mut points = Vec::with_capacity(total);
-    for k in 0..total {
-        // Mixed-radix index: the last parameter varies fastest.
-        let mut rest = k;
-        let mut values = vec![0.0; vary.len()];
-        for (i, v) in vary.iter().enumerate().rev() {
-            values[i] = v.values[rest % v.values.len()];
-            rest /= v.values.len();
-        }
-        let mut program = p.clone();
-        for (v, x) in vary.iter().zip(&values) {
-            program = program.with_param(&v.name, *x)?;
-        }
-        let tally = run_tally(&program, settings)?;
-        let r = Report::new(&program, settings, &tally);
+    Ok((0..total)
+        .map(|k| {
+            // Mixed-radix index: the last parameter varies fastest.
+            let mut rest = k;
+            let mut pins = vec![(String::new(), 0.0); vary.len()];
+            for (i, v) in vary.iter().enumerate().rev() {
+                pins[i] = (v.name.clone(), v.values[rest % v.values.len()]);
+                rest /= v.values.len();
+            }
+            pins
+        })
+        .collect())
+}
+
+/// Runs the plan's runs `runs` (all on the same branches), in order.
+pub fn run_plan(
+    p: &Program,
+    plan: &[Pins],
+    runs: std::ops::Range<usize>,
+    settings: &RunSettings,
+) -> Result<Vec<Tally>, Failure> {
+    plan[runs]
+        .iter()
+        .map(|pins| run_tally(&pinned(p, pins)?, settings))
+        .collect()
+}
+
+/// A copy of the program with the pins applied.
+fn pinned(p: &Program, pins: &Pins) -> Result<Program, Failure> {
+    let mut program = p.clone();
+    for (name, x) in pins {
+        program = program.with_param(name, *x)?;
+    }
+    Ok(program)
+}
+
+/// The sweep's report from one tally per point of the plan.
+pub fn sweep_report(
+    p: &Program,
+    vary: &[Vary],
+    plan: &[Pins],
+    tallies: &[Tally],
+    settings: &RunSettings,
+) -> Result<SweepReport, Failure> {
+    let mut points = Vec::with_capacity(plan.len());
+    for (pins, tally) in plan.iter().zip(tallies) {
+        let program = pinned(p, pins)?;
+        let r = Report::new(&program, settings, tally);
         points.push(SweepPoint {
-            values: vary.iter().zip(&values).map(|(v, x)| (v.name.clone(), *x)).collect(),
+            values: pins.iter().cloned().collect(),
             outcomes: r.outcomes,
             flags: r.flags,
             metrics: r.metrics,
@@ -140,6 +177,13 @@ pub fn sweep(p: &Program, vary: &[Vary], settings: &RunSettings) -> Result<Sweep
         vary: vary.iter().map(|v| v.name.clone()).collect(),
         points,
     })
+}
+
+/// Runs every point of the grid spanned by `vary`.
+pub fn sweep(p: &Program, vary: &[Vary], settings: &RunSettings) -> Result<SweepReport, Failure> {
+    let plan = sweep_plan(vary)?;
+    let tallies = run_plan(p, &plan, 0..plan.len(), settings)?;
+    sweep_report(p, vary, &plan, &tallies, settings)
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -201,9 +245,22 @@ fn probability(p: &Program, t: &Tally, id: &str) -> Option<f64> {
     p.flags.iter().position(|o| o.id == id).map(|i| t.flags[i] as f64 / n)
 }
 
-/// One-at-a-time sensitivity of `outcome` (default: the most likely result).
-pub fn sensitivity(p: &Program, outcome: Option<&str>, settings: &RunSettings) -> Result<SensitivityReport, Failure> {
-    let base = run_tally(p, settings)?;
+/// The runs of a sensitivity analysis: the scenario as it is, then each
+/// parameter pinned low and high (parameters without pins are left out).
+pub fn sensitivity_plan(p: &Program) -> Vec<Pins> {
+    let mut plan = vec![Vec::new()];
+    for param in &p.params {
+        if let Some((low, high, _)) = pins(&param.value, param.range) {
+            plan.push(vec![(param.name.clone(), low)]);
+            plan.push(vec![(param.name.clone(), high)]);
+        }
+    }
+    plan
+}
+
+/// The outcome or flag a sensitivity explains (default: the most likely
+/// result of the base run), its label and its probability there.
+fn explained(p: &Program, outcome: Option<&str>, base: &Tally) -> Result<(String, String, f64), Failure> {
     let id = match outcome {
         Some(id) => id.to_string(),
         None => {
@@ -213,7 +270,7 @@ pub fn sensitivity(p: &Program, outcome: Option<&str>, settings: &RunSettings) -
             p.outcomes[best].id.clone()
         }
     };
-    let Some(p_base) = probability(p, &base, &id) else {
+    let Some(p_base) = probability(p, base, &id) else {
         let ids: Vec<&str> = p.outcomes.iter().chain(&p.flags).map(|o| o.id.as_str()).collect();
         return Err(format!(
             "no outcome or flag `{id}` ({})",
@@ -227,19 +284,35 @@ pub fn sensitivity(p: &Program, outcome: Option<&str>, settings: &RunSettings) -
         .find(|o| o.id == id)
         .map(|o| o.label.clone())
         .unwrap_or_default();
+    Ok((id, label, p_base))
+}
+
+/// Checks that `outcome` names an outcome or flag of the program.
+pub fn check_outcome(p: &Program, outcome: Option<&str>) -> Result<(), Failure> {
+    explained(p, outcome, &Tally::new(&p.shape())).map(|_| ())
+}
+
+/// The sensitivity report from one tally per run of the plan.
+pub fn sensitivity_report(
+    p: &Program,
+    outcome: Option<&str>,
+    tallies: &[Tally],
+    settings: &RunSettings,
+) -> Result<SensitivityReport, Failure> {
+    let (id, label, p_base) = explained(p, outcome, &tallies[0])?;
     let mut parameters = Vec::new();
     let mut not_varied = Vec::new();
+    let mut next = 1;
     for param in &p.params {
         let Some((low, high, basis)) = pins(&param.value, param.range) else {
             not_varied.push(param.name.clone());
             continue;
         };
-        let at = |x: f64| -> Result<f64, Failure> {
-            let pinned = p.with_param(&param.name, x)?;
-            let t = run_tally(&pinned, settings)?;
-            Ok(probability(&pinned, &t, &id).unwrap_or(0.0))
-        };
-        let (p_low, p_high) = (at(low)?, at(high)?);
+        let (p_low, p_high) = (
+            probability(p, &tallies[next], &id).unwrap_or(0.0),
+            probability(p, &tallies[next + 1], &id).unwrap_or(0.0),
+        );
+        next += 2;
         parameters.push(Swing {
             parameter: param.name.clone(),
             basis,
@@ -263,4 +336,12 @@ pub fn sensitivity(p: &Program, outcome: Option<&str>, settings: &RunSettings) -
         parameters,
         not_varied,
     })
+}
+
+/// One-at-a-time sensitivity of `outcome` (default: the most likely result).
+pub fn sensitivity(p: &Program, outcome: Option<&str>, settings: &RunSettings) -> Result<SensitivityReport, Failure> {
+    check_outcome(p, outcome)?;
+    let plan = sensitivity_plan(p);
+    let tallies = run_plan(p, &plan, 0..plan.len(), settings)?;
+    sensitivity_report(p, outcome, &tallies, settings)
 }

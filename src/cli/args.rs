@@ -67,6 +67,8 @@ pub enum Command {
     },
     /// Print the manual page (roff), e.g. `sim man > sim.1`.
     Man,
+    /// Merge the partial results of a sharded run into its output.
+    Merge(MergeArgs),
 }
 
 #[derive(Args, Debug)]
@@ -116,28 +118,55 @@ pub struct RunOptions {
     /// Write the report to FILE instead of standard output.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Run only part K of N (contiguous branches, or runs of a grid) and
+    /// write a partial result to merge later with `sim merge`.
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<String>,
+}
+
+/// The output format: as given, else from the output file's extension.
+fn format_for(given: Option<Format>, output: Option<&PathBuf>) -> Format {
+    given.unwrap_or_else(|| {
+        let ext = output
+            .and_then(|o| o.extension())
+            .map(|e| e.to_string_lossy().to_lowercase());
+        match ext.as_deref() {
+            Some("json") => Format::Json,
+            Some("csv") => Format::Csv,
+            _ => Format::Table,
+        }
+    })
+}
+
+#[derive(Args, Debug)]
+pub struct MergeArgs {
+    /// The partial results, one per part (`sim ... --shard K/N -o part-K.json`).
+    #[arg(required = true)]
+    pub parts: Vec<PathBuf>,
+    /// Output format [default: from the -o file's extension, else table].
+    #[arg(long, short = 'f', value_enum)]
+    pub format: Option<Format>,
+    /// Write the report to FILE instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+impl MergeArgs {
+    pub fn format(&self) -> Format {
+        format_for(self.format, self.output.as_ref())
+    }
 }
 
 impl RunOptions {
     /// The output format: as given, else from the output file's extension.
     pub fn format(&self) -> Format {
-        self.format.unwrap_or_else(|| {
-            let ext = self
-                .output
-                .as_ref()
-                .and_then(|o| o.extension())
-                .map(|e| e.to_string_lossy().to_lowercase());
-            match ext.as_deref() {
-                Some("json") => Format::Json,
-                Some("csv") => Format::Csv,
-                _ => Format::Table,
-            }
-        })
+        format_for(self.format, self.output.as_ref())
     }
 
     /// Validated settings; the program supplies the defaults.
     pub fn settings(&self, p: &Program) -> Result<RunSettings, Failure> {
         Ok(RunSettings {
+            first: 0,
             seed: self.seed.unwrap_or(p.meta.seed),
             branches: match self.branches {
                 Some(n) => program::check_branches_arg(n).map_err(Failure::Input)?,

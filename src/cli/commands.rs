@@ -1,12 +1,12 @@
 //! What each command does, once its arguments are validated.
 
 use super::args::*;
+use super::runs::{self, run_failure};
 use super::{Failure, compile, compile_file, output};
 use crate::engine::narrative::Narrative;
-use crate::engine::run::{self, RunSettings};
-use crate::export::{Format, exporter};
-use crate::program::Program;
-use crate::report::Report;
+use crate::engine::run;
+use crate::export::Format;
+use crate::shard::Invocation;
 
 pub fn execute(command: Command) -> Result<(), Failure> {
     match command {
@@ -81,87 +81,48 @@ pub fn execute(command: Command) -> Result<(), Failure> {
             }
             output::stdout(&text)
         }
-        Command::Run(args) => {
-            let (p, sc) = compile(&args.scenario)?;
-            let settings = args.options.settings(&p)?;
-            let report = match (&p.meta.extends, args.no_base) {
-                (Some(base_file), false) => {
-                    let base = compile_file(base_file.clone())?.0;
-                    paired_report(&base, &p, &settings)?
-                }
-                _ => {
-                    let tally = run::run(&p, &settings)
-                        .map_err(Failure::Internal)?
-                        .map_err(|e| run_failure(&p, e))?;
-                    Report::new(&p, &settings, &tally)
-                }
-            };
-            output::emit(
-                &exporter(args.options.format()).run(&report),
-                args.options.output.as_deref(),
-                sc.sources.paths(),
-            )
-        }
-        Command::Compare(args) => {
-            let (base, base_sc) = compile_file(args.base.clone())?;
-            let (mut p, sc) = compile(&args.scenario)?;
-            let extends_base = p.meta.extends.as_ref().and_then(|e| std::fs::canonicalize(e).ok());
-            if extends_base.is_none() || extends_base != std::fs::canonicalize(&args.base).ok() {
-                p.changes = crate::rewrite::structural_changes(&base, &p);
-            }
-            let settings = args.options.settings(&p)?;
-            let report = paired_report(&base, &p, &settings)?;
-            output::emit(
-                &exporter(args.options.format()).run(&report),
-                args.options.output.as_deref(),
-                sc.sources.paths().chain(base_sc.sources.paths()),
-            )
-        }
+        Command::Run(args) => runs::execute(
+            invocation("run", &args.scenario, None, &args.options, args.no_base),
+            &args.options,
+        ),
+        Command::Compare(args) => runs::execute(
+            invocation("compare", &args.scenario, Some(args.base.clone()), &args.options, false),
+            &args.options,
+        ),
         Command::Sweep(args) => {
-            let (p, sc) = compile(&args.scenario)?;
-            let settings = args.options.settings(&p)?;
-            let vary = args
-                .vary
-                .iter()
-                .map(|v| crate::sweep::parse_vary(v))
-                .collect::<Result<Vec<_>, _>>();
-            let vary = vary.map_err(|e| Failure::Input(format!("error: {e}\n")))?;
-            let report =
-                crate::sweep::sweep(&p, &vary, &settings).map_err(|e| Failure::Input(format!("error: {e}\n")))?;
-            output::emit(
-                &exporter(args.options.format()).sweep(&report),
-                args.options.output.as_deref(),
-                sc.sources.paths(),
-            )
+            let mut inv = invocation("sweep", &args.scenario, None, &args.options, true);
+            inv.vary = args.vary.clone();
+            runs::execute(inv, &args.options)
         }
         Command::Sensitivity(args) => {
-            let (p, sc) = compile(&args.scenario)?;
-            let settings = args.options.settings(&p)?;
-            let report = crate::sweep::sensitivity(&p, args.outcome.as_deref(), &settings)
-                .map_err(|e| Failure::Input(format!("error: {e}\n")))?;
-            output::emit(
-                &exporter(args.options.format()).sensitivity(&report),
-                args.options.output.as_deref(),
-                sc.sources.paths(),
-            )
+            let mut inv = invocation("sensitivity", &args.scenario, None, &args.options, true);
+            inv.outcome = args.outcome.clone();
+            runs::execute(inv, &args.options)
         }
+        Command::Merge(args) => runs::merge(&args),
     }
 }
 
-/// Runs a scenario against a base over the same branches.
-fn paired_report(base: &Program, p: &Program, settings: &RunSettings) -> Result<Report, Failure> {
-    let pair = crate::compare::run_pair(base, p, settings).map_err(Failure::Internal)?;
-    let tally = pair.map_err(|e| run_failure(p, e))?;
-    Ok(crate::compare::report(base, p, settings, &tally))
-}
-
-fn run_failure(p: &Program, e: crate::engine::branch::RunError) -> Failure {
-    Failure::Input(format!(
-        "error: in branch {} of {}: {}\n  = help: replay it with `sim explain {} --branch {}`\n",
-        e.branch,
-        p.meta.file.display(),
-        e.message,
-        p.meta.file.display(),
-        e.branch
-    ))
+/// What a run-like command asks for (seed and branch count are filled in
+/// once the scenario, which gives their defaults, is loaded).
+fn invocation(
+    command: &str,
+    scenario: &ScenarioArgs,
+    base: Option<std::path::PathBuf>,
+    options: &RunOptions,
+    no_base: bool,
+) -> Invocation {
+    Invocation {
+        command: command.to_string(),
+        cwd: std::env::current_dir().unwrap_or_default(),
+        file: scenario.file.clone(),
+        base,
+        set: scenario.set.clone(),
+        interventions: scenario.interventions.clone(),
+        no_base,
+        vary: Vec::new(),
+        outcome: None,
+        seed: options.seed.unwrap_or(0),
+        branches: 0,
+    }
 }

@@ -5,6 +5,7 @@
 mod args;
 mod commands;
 mod output;
+mod runs;
 
 pub use args::*;
 pub use commands::execute;
@@ -28,6 +29,7 @@ const SUBCOMMANDS: &[&str] = &[
     "schema",
     "completions",
     "man",
+    "merge",
     "help",
 ];
 

@@ -10,7 +10,7 @@ use crate::stats::moments::Moments;
 use crate::stats::{FastMap, Record, Tally};
 
 /// Both runs' tallies and what they did together, branch by branch.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct PairTally {
     pub base: Tally,
     pub other: Tally,
@@ -22,9 +22,34 @@ pub struct PairTally {
     pub metric_diffs: Vec<Moments>,
     /// Branches by where their decisions first part: (union node, option
     /// in the base, option in the other).
+    #[serde(with = "crate::stats::sorted_map")]
     pub partings: FastMap<(u32, u32, u32), u64>,
     /// Branches whose result differs although no decision does.
     pub changed_without_decision: u64,
+}
+
+impl PairTally {
+    /// Adds another set of branches' tally (exact: the order never shows).
+    pub fn merge(mut self, b: PairTally) -> PairTally {
+        let a = &mut self;
+        a.base = std::mem::take(&mut a.base).merge(b.base);
+        a.other = std::mem::take(&mut a.other).merge(b.other);
+        for (ra, rb) in a.flips.iter_mut().zip(&b.flips) {
+            ra.iter_mut().zip(rb).for_each(|(x, y)| *x += y);
+        }
+        for (x, y) in a.flags.iter_mut().zip(&b.flags) {
+            *x = (x.0 + y.0, x.1 + y.1, x.2 + y.2);
+        }
+        a.metric_diffs
+            .iter_mut()
+            .zip(&b.metric_diffs)
+            .for_each(|(x, y)| x.merge(y));
+        for (k, v) in b.partings {
+            *a.partings.entry(k).or_insert(0) += v;
+        }
+        a.changed_without_decision += b.changed_without_decision;
+        self
+    }
 }
 
 struct Paired<'p> {
@@ -86,24 +111,8 @@ impl Job for Paired<'_> {
         Ok(())
     }
 
-    fn merge(&self, mut a: PairTally, b: PairTally) -> PairTally {
-        a.base = a.base.merge(b.base);
-        a.other = a.other.merge(b.other);
-        for (ra, rb) in a.flips.iter_mut().zip(&b.flips) {
-            ra.iter_mut().zip(rb).for_each(|(x, y)| *x += y);
-        }
-        for (x, y) in a.flags.iter_mut().zip(&b.flags) {
-            *x = (x.0 + y.0, x.1 + y.1, x.2 + y.2);
-        }
-        a.metric_diffs
-            .iter_mut()
-            .zip(&b.metric_diffs)
-            .for_each(|(x, y)| x.merge(y));
-        for (k, v) in b.partings {
-            *a.partings.entry(k).or_insert(0) += v;
-        }
-        a.changed_without_decision += b.changed_without_decision;
-        a
+    fn merge(&self, a: PairTally, b: PairTally) -> PairTally {
+        a.merge(b)
     }
 }
 

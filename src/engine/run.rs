@@ -14,6 +14,9 @@ pub const DEFAULT_BATCH: u64 = 4096;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RunSettings {
     pub seed: u64,
+    /// The first branch index run (a shard of a larger run starts later).
+    pub first: u64,
+    /// How many branches, from `first`.
     pub branches: u64,
     /// Worker threads; 0 means one per core.
     pub threads: usize,
@@ -55,7 +58,7 @@ pub fn run_job<J: Job>(job: &J, settings: &RunSettings) -> Result<J::Tally, RunE
                 }
                 let ws = scratch.get_or_insert_with(|| job.scratch(settings.seed));
                 let end = ((b + 1) * batch).min(settings.branches);
-                for i in b * batch..end {
+                for i in settings.first + b * batch..settings.first + end {
                     if let Err(e) = job.branch(ws, &mut tally, i) {
                         first_failed.fetch_min(b, Ordering::Relaxed);
                         error = Some(e);

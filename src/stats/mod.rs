@@ -8,8 +8,37 @@ pub mod quantile;
 
 use moments::Moments;
 use quantile::Quantiles;
+use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
+use std::hash::{BuildHasherDefault, Hash, Hasher};
+
+/// Serializes a hash map as a list of (key, value) pairs in key order, so
+/// that a partial result is the same file whatever order the map holds.
+pub mod sorted_map {
+    use super::*;
+    use serde::{Deserializer, Serializer};
+
+    pub fn serialize<K, V, H, S>(map: &HashMap<K, V, H>, s: S) -> Result<S::Ok, S::Error>
+    where
+        K: Serialize + Ord,
+        V: Serialize,
+        S: Serializer,
+    {
+        let mut pairs: Vec<(&K, &V)> = map.iter().collect();
+        pairs.sort_by(|a, b| a.0.cmp(b.0));
+        pairs.serialize(s)
+    }
+
+    pub fn deserialize<'de, K, V, H, D>(d: D) -> Result<HashMap<K, V, H>, D::Error>
+    where
+        K: Deserialize<'de> + Eq + Hash,
+        V: Deserialize<'de>,
+        H: std::hash::BuildHasher + Default,
+        D: Deserializer<'de>,
+    {
+        Ok(Vec::<(K, V)>::deserialize(d)?.into_iter().collect())
+    }
+}
 
 /// The sizes of what a program's branches record.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -90,7 +119,7 @@ impl Record {
     }
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct MetricTally {
     pub moments: Moments,
     pub quantiles: Quantiles,
@@ -142,7 +171,7 @@ impl Hasher for FastHasher {
 pub type PathCounts = FastMap<Box<[u32]>, u64>;
 
 /// Counts and sums over a set of branches.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Tally {
     pub branches: u64,
     pub outcomes: Vec<u64>,
@@ -158,6 +187,7 @@ pub struct Tally {
     pub chosen: Vec<u64>,
     pub chosen_steps: Vec<u64>,
     pub metrics: Vec<MetricTally>,
+    #[serde(with = "sorted_map")]
     pub paths: PathCounts,
 }
 

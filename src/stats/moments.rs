@@ -9,7 +9,7 @@ const SCALE: f64 = (1u64 << 24) as f64;
 /// Largest magnitude a metric value may have (2^39 ≈ 5.5e11).
 pub const MAX_ABS: f64 = (1u64 << 39) as f64;
 
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Moments {
     pub n: u64,
     sum: i128,

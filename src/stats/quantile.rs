@@ -16,12 +16,13 @@ pub const GAMMA: f64 = 1.02;
 /// Values closer to zero than this share the zero bucket.
 const ZERO: f64 = 1e-9;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Quantiles {
     /// Fixed-point value (see `moments::fixed`) → count.
-    Exact(FastMap<i64, u64>),
+    Exact(#[serde(with = "super::sorted_map")] FastMap<i64, u64>),
     /// Signed log-bucket index → count.
-    Buckets(FastMap<i32, u64>),
+    Buckets(#[serde(with = "super::sorted_map")] FastMap<i32, u64>),
 }
 
 impl Default for Quantiles {

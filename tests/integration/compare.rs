@@ -77,6 +77,7 @@ fn the_paired_interval_is_narrower_than_an_unpaired_one() {
     let base = program(&fixture("harbour.toml"), &[]);
     let cf = program(&fixture("harbour.toml"), &["talk_success=0.25"]);
     let s = RunSettings {
+        first: 0,
         seed: 3,
         branches: 20000,
         threads: 2,
@@ -106,6 +107,7 @@ fn the_paired_interval_covers_the_true_difference_at_the_nominal_rate() {
     let mut covered = 0;
     for seed in 0..runs {
         let s = RunSettings {
+            first: 0,
             seed,
             branches: 1000,
             threads: 1,
@@ -135,6 +137,7 @@ fn the_paired_interval_keeps_its_coverage_at_small_n() {
         let mut covered = 0;
         for seed in 0..runs {
             let s = RunSettings {
+                first: 0,
                 seed,
                 branches: n,
                 threads: 1,

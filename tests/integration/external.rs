@@ -160,3 +160,47 @@ print("ok")
         String::from_utf8_lossy(&run.stderr)
     );
 }
+
+/// The documented cluster recipes, for real: a one-node Slurm cluster
+/// (munge, slurmctld, slurmd) running a job array of parts and a dependent
+/// merge, and GNU parallel; each merged output must equal the single run
+/// byte for byte (tests/cluster/one-node.sh).
+#[test]
+fn slurm_and_gnu_parallel_merge_to_the_single_run() {
+    if !require(
+        "Slurm (slurm-wlm), munge and GNU parallel",
+        "command -v sbatch && command -v slurmctld && command -v munged && command -v parallel",
+    ) {
+        return;
+    }
+    let bin = crate::common::temp_dir();
+    std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_sim"), bin.join("sim")).unwrap();
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
+    let work = crate::common::temp_dir();
+    let out = Command::new(crate::common::root().join("tests/cluster/one-node.sh"))
+        .arg(&work)
+        .env("PATH", path)
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("slurm: merged output is byte-identical"), "{text}");
+    assert!(text.contains("parallel: merged output is byte-identical"), "{text}");
+}
+
+/// docs/cluster.md shows the scripts the test above runs, as they are.
+#[test]
+fn the_cluster_guide_shows_the_scripts_that_are_tested() {
+    let guide = std::fs::read_to_string(crate::common::root().join("docs/cluster.md")).unwrap();
+    for script in ["sim-parts.sbatch", "sim-merge.sbatch", "submit.sh", "parallel.sh"] {
+        let text = std::fs::read_to_string(crate::common::root().join("docs/cluster").join(script)).unwrap();
+        assert!(
+            guide.contains(text.trim_end()),
+            "docs/cluster.md does not show {script} as it is"
+        );
+    }
+}

@@ -491,6 +491,7 @@ fn a_council_needs_the_consent_it_states() {
     let launches = |set: &[&str]| {
         let p = program(&f, set);
         let s = RunSettings {
+            first: 0,
             seed: 4,
             branches: 20000,
             threads: 2,
@@ -514,6 +515,7 @@ fn dependence_on_several_patrons_follows_them_only_where_they_agree() {
     let f = fixture("cuba1962.toml");
     let p = program(&f, &[]);
     let s = RunSettings {
+        first: 0,
         seed: 8,
         branches: 20000,
         threads: 2,

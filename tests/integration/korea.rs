@@ -227,6 +227,7 @@ fn every_counterfactual_checks_and_changes_only_what_it_states() {
 fn the_paired_interval_is_narrower_than_an_unpaired_one_on_the_library() {
     let base = program("historical", &[], &[]);
     let s = RunSettings {
+        first: 0,
         seed: 1950,
         branches: 20000,
         threads: 2,

@@ -14,3 +14,4 @@ mod golden;
 mod hostile;
 mod korea;
 mod properties;
+mod shards;

@@ -14,7 +14,7 @@ proptest! {
     #[test]
     fn statistics_are_coherent(seed in any::<u64>(), branches in 1u64..3000, threads in 1usize..4) {
         let p = program(&fixture("harbour.toml"), &[]);
-        let settings = RunSettings { seed, branches, threads, batch_size: 256 };
+        let settings = RunSettings { first: 0, seed, branches, threads, batch_size: 256 };
         let tally = run(&p, &settings).unwrap().unwrap();
         let r = Report::new(&p, &settings, &tally);
         prop_assert_eq!(r.outcomes.iter().map(|o| o.count).sum::<u64>(), branches);
@@ -53,7 +53,7 @@ proptest! {
         let f = fixture("harbour.toml");
         let at = |x: f64| {
             let p = program(&f, &[&format!("north.risk_limit={x}")]);
-            let s = RunSettings { seed, branches: 2000, threads: 1, batch_size: 4096 };
+            let s = RunSettings { first: 0, seed, branches: 2000, threads: 1, batch_size: 4096 };
             run(&p, &s).unwrap().unwrap().flags[0]
         };
         prop_assert!(at(lo + step) >= at(lo));
@@ -116,6 +116,7 @@ fn shortcuts_change_no_result() {
             n.chance_breaks = None;
         }
         let s = RunSettings {
+            first: 0,
             seed: 11,
             branches: 20000,
             threads: 2,
@@ -193,7 +194,7 @@ proptest! {
         let result = std::panic::catch_unwind(|| {
             if let Ok(sc) = sim::scenario::load(&path, &sim::scenario::Overrides::default()) {
                 if let Ok(p) = sim::program::compile(&sc) {
-                    let s = RunSettings { seed: 1, branches: 50, threads: 1, batch_size: 50 };
+                    let s = RunSettings { first: 0, seed: 1, branches: 50, threads: 1, batch_size: 50 };
                     let _ = run(&p, &s);
                 }
             }

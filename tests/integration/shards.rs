@@ -1,0 +1,137 @@
+//! Sharded runs: parts merged by `sim merge` give output byte-identical to
+//! the single run, for every command and format; parts that do not belong
+//! together are refused with a clear error and exit code 2.
+
+use crate::common::{fixture, sim, stderr, temp_dir};
+use std::path::{Path, PathBuf};
+
+/// Runs `args` whole, and in `n` parts merged (given in scrambled order);
+/// both outputs, in `format`.
+fn whole_and_merged(args: &[&str], n: u64, format: &str) -> (Vec<u8>, Vec<u8>) {
+    let dir = temp_dir();
+    let mut whole_args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+    whole_args.extend(["-f".into(), format.into()]);
+    let whole = sim(&whole_args);
+    assert!(whole.status.success(), "{}", stderr(&whole));
+    let mut parts: Vec<PathBuf> = Vec::new();
+    for k in (1..=n).rev() {
+        let part = dir.join(format!("part-{k}.json"));
+        let mut a: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+        a.extend([
+            "--shard".into(),
+            format!("{k}/{n}"),
+            "-o".into(),
+            part.display().to_string(),
+        ]);
+        let out = sim(&a);
+        assert!(out.status.success(), "{}", stderr(&out));
+        parts.push(part);
+    }
+    let mut m: Vec<String> = vec!["merge".into()];
+    m.extend(parts.iter().map(|p| p.display().to_string()));
+    m.extend(["-f".into(), format.into()]);
+    let merged = sim(&m);
+    assert!(merged.status.success(), "{}", stderr(&merged));
+    (whole.stdout, merged.stdout)
+}
+
+#[test]
+fn every_command_merges_to_its_single_run() {
+    let harbour = fixture("harbour.toml");
+    let harbour = harbour.to_str().unwrap();
+    let cf = fixture("harbour_no_mediator.toml");
+    let cf = cf.to_str().unwrap();
+    let cuba = fixture("cuba1962.toml");
+    let cuba = cuba.to_str().unwrap();
+    let cases: Vec<(Vec<&str>, u64)> = vec![
+        (vec!["run", harbour, "-n", "9001"], 4),
+        (vec!["run", cf, "-n", "7000"], 3),
+        (vec!["run", cuba, "-n", "3000", "-s", "5"], 7),
+        (vec!["compare", harbour, cf, "-n", "5000"], 2),
+        (
+            vec!["sweep", harbour, "--vary", "talk_success=0.05:0.3:4", "-n", "2000"],
+            3,
+        ),
+        (vec!["sensitivity", harbour, "-n", "2000"], 5),
+    ];
+    for (args, n) in cases {
+        for format in ["json", "table", "csv"] {
+            let (whole, merged) = whole_and_merged(&args, n, format);
+            assert!(whole == merged, "{args:?} in {n} parts, {format}");
+        }
+    }
+}
+
+fn part(dir: &Path, args: &[&str], k: u64, n: u64) -> PathBuf {
+    let path = dir.join(format!("p{k}-{n}-{}.json", args.len()));
+    let mut a: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+    a.extend([
+        "--shard".into(),
+        format!("{k}/{n}"),
+        "-o".into(),
+        path.display().to_string(),
+    ]);
+    assert!(sim(&a).status.success());
+    path
+}
+
+fn merge_fails(parts: &[&Path], needle: &str) {
+    let mut args: Vec<&std::ffi::OsStr> = vec!["merge".as_ref()];
+    args.extend(parts.iter().map(|p| p.as_os_str()));
+    let out = sim(args);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains(needle), "{needle:?} in {err}");
+}
+
+#[test]
+fn parts_that_do_not_belong_together_are_refused() {
+    let dir = temp_dir();
+    let scenario = dir.join("h.toml");
+    std::fs::copy(fixture("harbour.toml"), &scenario).unwrap();
+    let s = scenario.to_str().unwrap();
+    let (a1, a2, a3) = (
+        part(&dir, &["run", s, "-n", "900"], 1, 3),
+        part(&dir, &["run", s, "-n", "900"], 2, 3),
+        part(&dir, &["run", s, "-n", "900"], 3, 3),
+    );
+    merge_fails(&[&a1, &a3], "parts missing: 2 of 3");
+    merge_fails(&[&a1, &a2, &a2, &a3], "part 2 of 3 is given twice");
+    let other_seed = part(&dir, &["run", s, "-n", "900", "-s", "99"], 2, 3);
+    merge_fails(&[&a1, &other_seed, &a3], "does not belong with");
+    let other_n = part(&dir, &["run", s, "-n", "900"], 2, 4);
+    merge_fails(&[&a1, &other_n, &a3], "a different number of parts");
+    // Another version of the format, or of sim.
+    let text = std::fs::read_to_string(&a2).unwrap();
+    let old = dir.join("old.json");
+    std::fs::write(&old, text.replacen("\"partial_format\":1", "\"partial_format\":0", 1)).unwrap();
+    merge_fails(&[&a1, &old, &a3], "is a partial result of format 0");
+    let other_engine = dir.join("engine.json");
+    let v = format!("\"engine_version\":\"{}\"", env!("CARGO_PKG_VERSION"));
+    std::fs::write(&other_engine, text.replacen(&v, "\"engine_version\":\"0.0.0\"", 1)).unwrap();
+    merge_fails(&[&a1, &other_engine, &a3], "was made by sim 0.0.0");
+    merge_fails(&[&a1, &scenario, &a3], "is not a partial result");
+    // The scenario changed after the parts ran.
+    std::fs::write(&scenario, std::fs::read_to_string(&scenario).unwrap() + "\n# edited\n").unwrap();
+    merge_fails(&[&a1, &a2, &a3], "changed since the parts ran");
+}
+
+#[test]
+fn a_shard_is_k_of_n() {
+    let f = fixture("harbour.toml");
+    for bad in ["0/3", "4/3", "3", "a/b", "1/0"] {
+        let out = sim(["run".as_ref(), f.as_os_str(), "--shard".as_ref(), bad.as_ref()]);
+        assert_eq!(out.status.code(), Some(2), "{bad}");
+        assert!(stderr(&out).contains("expected K/N"), "{}", stderr(&out));
+    }
+    // The parts cover every branch once: their counts add up.
+    let dir = temp_dir();
+    let total: u64 = (1..=7)
+        .map(|k| {
+            let p = part(&dir, &["run", f.to_str().unwrap(), "-n", "100"], k, 7);
+            let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap();
+            v["data"]["run"]["tally"]["branches"].as_u64().unwrap()
+        })
+        .sum();
+    assert_eq!(total, 100);
+}
