@@ -1,10 +1,8 @@
 //! The command-line arguments, as clap parses them; `RunOptions` turns
 //! them into validated run settings once.
 
-use super::Failure;
-use crate::engine::run::{DEFAULT_BATCH, RunSettings};
+use crate::engine::run::DEFAULT_BATCH;
 use crate::export::Format;
-use crate::program::{self, Program};
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
@@ -161,20 +159,6 @@ impl RunOptions {
     /// The output format: as given, else from the output file's extension.
     pub fn format(&self) -> Format {
         format_for(self.format, self.output.as_ref())
-    }
-
-    /// Validated settings; the program supplies the defaults.
-    pub fn settings(&self, p: &Program) -> Result<RunSettings, Failure> {
-        Ok(RunSettings {
-            first: 0,
-            seed: self.seed.unwrap_or(p.meta.seed),
-            branches: match self.branches {
-                Some(n) => program::check_branches_arg(n).map_err(Failure::Input)?,
-                None => p.meta.branches,
-            },
-            threads: self.threads as usize,
-            batch_size: self.batch_size,
-        })
     }
 }
 
