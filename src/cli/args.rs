@@ -1,5 +1,5 @@
-//! The command-line arguments, as clap parses them; `RunOptions` turns
-//! them into validated run settings once.
+//! The command-line arguments, as clap parses them (validated once, in
+//! `runs`, into run settings).
 
 use crate::engine::run::DEFAULT_BATCH;
 use crate::export::Format;
