@@ -40,27 +40,87 @@ const READINGS: [&str; 4] = [
 /// must name one of them (`Section, paragraph beginning "..."`) by at least
 /// its first fifteen characters.
 const PARAGRAPHS: [(&str, &str); 21] = [
-    ("Attack on South Korea", "From the perspective of today, more than a decade after"),
-    ("Attack on South Korea", "Nonetheless, when the Soviet-supplied tanks of the North Korean army"),
-    ("Attack on South Korea", "The President’s perception of the danger the North Korean attack"),
-    ("Attack on South Korea", "Because the Truman administration also believed that world peace"),
-    ("Attack on South Korea", "American fears of communist expansion were especially acute"),
-    ("Attack on South Korea", "Since China bordered Korea and had longstanding interests there"),
-    ("Attack on South Korea", "In Europe, the war in Korea led the Western powers"),
-    ("Russian and Chinese Evidence", "The partial opening of Russian archives after the collapse"),
-    ("Russian and Chinese Evidence", "The first question has been the easiest to resolve."),
-    ("Russian and Chinese Evidence", "While Kim Il Sung and his foreign minister, Pak Hon Young"),
-    ("Russian and Chinese Evidence", "The Soviet leader nonetheless remained worried that the US"),
-    ("Russian and Chinese Evidence", "Were Western political leaders therefore correct to view"),
-    ("Russian and Chinese Evidence", "As for China’s role in the decision, Russian documents"),
-    ("Events on the Ground", "With inferior weapons and training, the ROK army"),
-    ("Events on the Ground", "The North Korean army rapidly disintegrated and on September 30"),
-    ("Events on the Ground", "The next day Stalin received another telegram from Beijing"),
-    ("Events on the Ground", "The main issue that delayed the negotiations on an armistice"),
-    ("Events on the Ground", "As the stalemate continued and the negotiations dragged on"),
+    (
+        "Attack on South Korea",
+        "From the perspective of today, more than a decade after",
+    ),
+    (
+        "Attack on South Korea",
+        "Nonetheless, when the Soviet-supplied tanks of the North Korean army",
+    ),
+    (
+        "Attack on South Korea",
+        "The President’s perception of the danger the North Korean attack",
+    ),
+    (
+        "Attack on South Korea",
+        "Because the Truman administration also believed that world peace",
+    ),
+    (
+        "Attack on South Korea",
+        "American fears of communist expansion were especially acute",
+    ),
+    (
+        "Attack on South Korea",
+        "Since China bordered Korea and had longstanding interests there",
+    ),
+    (
+        "Attack on South Korea",
+        "In Europe, the war in Korea led the Western powers",
+    ),
+    (
+        "Russian and Chinese Evidence",
+        "The partial opening of Russian archives after the collapse",
+    ),
+    (
+        "Russian and Chinese Evidence",
+        "The first question has been the easiest to resolve.",
+    ),
+    (
+        "Russian and Chinese Evidence",
+        "While Kim Il Sung and his foreign minister, Pak Hon Young",
+    ),
+    (
+        "Russian and Chinese Evidence",
+        "The Soviet leader nonetheless remained worried that the US",
+    ),
+    (
+        "Russian and Chinese Evidence",
+        "Were Western political leaders therefore correct to view",
+    ),
+    (
+        "Russian and Chinese Evidence",
+        "As for China’s role in the decision, Russian documents",
+    ),
+    (
+        "Events on the Ground",
+        "With inferior weapons and training, the ROK army",
+    ),
+    (
+        "Events on the Ground",
+        "The North Korean army rapidly disintegrated and on September 30",
+    ),
+    (
+        "Events on the Ground",
+        "The next day Stalin received another telegram from Beijing",
+    ),
+    (
+        "Events on the Ground",
+        "The main issue that delayed the negotiations on an armistice",
+    ),
+    (
+        "Events on the Ground",
+        "As the stalemate continued and the negotiations dragged on",
+    ),
     ("Events on the Ground", "The ferocity of the US bombing of North Korea"),
-    ("Events on the Ground", "Once the war became a stalemate and therefore no longer"),
-    ("Events on the Ground", "An armistice was finally signed on 27 July 1953"),
+    (
+        "Events on the Ground",
+        "Once the war became a stalemate and therefore no longer",
+    ),
+    (
+        "Events on the Ground",
+        "An armistice was finally signed on 27 July 1953",
+    ),
 ];
 
 /// The recorded course of the war, forced decision by decision, with the
@@ -451,7 +511,10 @@ fn talks_open_only_where_china_fought() {
     assert_eq!(count(&v, "flags", "pow_dispute"), 0);
     for id in ["historical", "inchon_fails", "halt_at_38th", "stalin_sends_troops"] {
         let v = run(id, "20000", &[]);
-        assert!(count(&v, "flags", "chinese_talks") <= count(&v, "flags", "china_intervenes"), "{id}");
+        assert!(
+            count(&v, "flags", "chinese_talks") <= count(&v, "flags", "china_intervenes"),
+            "{id}"
+        );
     }
 }
 
@@ -494,7 +557,12 @@ fn pow_compromise_shortens_the_recorded_war_by_at_least_six_months() {
 #[test]
 fn the_prisoners_dispute_binds_after_stalins_death_too() {
     let mut args: Vec<&str> = RECORDED.to_vec();
-    args.extend_from_slice(&["--do", "communist_pow_concession=false", "--do", "un_pow_concession=false"]);
+    args.extend_from_slice(&[
+        "--do",
+        "communist_pow_concession=false",
+        "--do",
+        "un_pow_concession=false",
+    ]);
     let stuck = run("historical", "20000", &args);
     let talks = count(&stuck, "flags", "chinese_talks") as f64;
     assert!(talks > 15000.0);
@@ -577,7 +645,8 @@ fn a_failed_inchon_means_a_slower_breakout() {
 fn the_un_resolution_acts_on_politics_not_on_the_battle() {
     let base = baseline(&[]);
     let veto = run("soviet_veto", "20000", &[]);
-    let hold = |v: &serde_json::Value| count(v, "events", "pusan_perimeter") as f64 / reached(v, "pusan_perimeter") as f64;
+    let hold =
+        |v: &serde_json::Value| count(v, "events", "pusan_perimeter") as f64 / reached(v, "pusan_perimeter") as f64;
     assert!((hold(&base) - hold(&veto)).abs() < 0.01);
     assert!(p(&veto, "flags", "us_intervenes") < p(&base, "flags", "us_intervenes"));
     assert!(p(&veto, "flags", "allied_contingents") < p(&base, "flags", "allied_contingents") - 0.2);
@@ -594,7 +663,11 @@ fn the_un_resolution_acts_on_politics_not_on_the_battle() {
 
 #[test]
 fn open_soviet_combat_changes_what_follows() {
-    let v = run("stalin_sends_troops", "20000", &["--set", "stalin.send_troops_if_relaxed=true"]);
+    let v = run(
+        "stalin_sends_troops",
+        "20000",
+        &["--set", "stalin.send_troops_if_relaxed=true"],
+    );
     let base = baseline(&[]);
     assert!(count(&v, "flags", "soviet_troops") > 10000);
     assert_eq!(count(&v, "flags", "chinese_talks"), 0);
@@ -645,7 +718,13 @@ fn stalins_four_reasons_each_weigh_against_a_concession() {
         panic!("not weighed")
     };
     let ids: Vec<&str> = w.terms.iter().map(|t| t.id.as_str()).collect();
-    for reason in ["ties_down_us", "us_capabilities", "drains_us", "strains_alliance", "face"] {
+    for reason in [
+        "ties_down_us",
+        "us_capabilities",
+        "drains_us",
+        "strains_alliance",
+        "face",
+    ] {
         assert!(ids.contains(&reason), "{ids:?}");
     }
 }
@@ -681,7 +760,9 @@ fn every_event_and_process_cites_a_paragraph_of_the_essay() {
                 let words = e[i + MARK.len()..].split('"').next().unwrap();
                 assert!(
                     words.chars().count() >= 15
-                        && PARAGRAPHS.iter().any(|(s, opening)| *s == section && opening.starts_with(words)),
+                        && PARAGRAPHS
+                            .iter()
+                            .any(|(s, opening)| *s == section && opening.starts_with(words)),
                     "{id}: `{}` cites {words:?} under {section:?}",
                     n.id
                 );
@@ -695,9 +776,20 @@ fn explain_cites_processes_and_plain_events() {
     let out = sim(["explain", file("historical").as_str(), "--branch", "0"]);
     let story = crate::common::stdout(&out);
     let lines: Vec<&str> = story.lines().collect();
-    for told in ["Stalin dies suddenly", "Armistice talks at Panmunjom", "Kim asks Stalin for leave"] {
-        let at = lines.iter().position(|l| l.contains(told)).unwrap_or_else(|| panic!("{told}"));
-        assert!(lines[at + 1].contains("evidence: Weathersby"), "{told}: {}", lines[at + 1]);
+    for told in [
+        "Stalin dies suddenly",
+        "Armistice talks at Panmunjom",
+        "Kim asks Stalin for leave",
+    ] {
+        let at = lines
+            .iter()
+            .position(|l| l.contains(told))
+            .unwrap_or_else(|| panic!("{told}"));
+        assert!(
+            lines[at + 1].contains("evidence: Weathersby"),
+            "{told}: {}",
+            lines[at + 1]
+        );
     }
 }
 
