@@ -1004,3 +1004,23 @@ fn explaining_a_counterfactual_sets_the_branch_against_its_base() {
     );
     assert!(last.contains("first part at `inchon_succeeds`"), "{last}");
 }
+
+/// Every number the essay does not give is a parameter with a one-line
+/// reason, in every file (the essay's own facts are the exceptions).
+#[test]
+fn every_number_not_in_the_essay_gives_its_reason() {
+    const ESSAY_FACTS: [&str; 2] = ["stalin.death_month", "stalin.no_troops_rule"];
+    for id in all_files() {
+        let p = program(&id, &[], &[]);
+        for x in &p.params {
+            if ESSAY_FACTS.contains(&x.name.as_str()) {
+                continue;
+            }
+            assert!(
+                x.assumption.as_deref().is_some_and(|a| !a.trim().is_empty()),
+                "{id}: `{}` has no assumption",
+                x.name
+            );
+        }
+    }
+}
