@@ -3,7 +3,7 @@
 //! nodes differ. Scenarios that do extend their base use the exact record
 //! kept while merging instead.
 
-use crate::program::{Node, ParamValue, Program};
+use crate::program::{Node, ParamValue, Program, SignalInfo};
 use crate::scenario::{Change, ChangeKind};
 
 fn describe(v: &ParamValue) -> String {
@@ -104,6 +104,7 @@ pub fn structural_changes(base: &Program, other: &Program) -> Vec<Change> {
     for b in bn.iter().filter(|b| !on.iter().any(|n| n.id == b.id)) {
         out.push(change(ChangeKind::Removed, &b.id, format!("removed `{}`", b.id)));
     }
+    belief_changes(base, other, &mut out);
     for (what, a, b) in [
         ("outcome", &base.outcomes, &other.outcomes),
         ("flag", &base.flags, &other.flags),
@@ -116,4 +117,61 @@ pub fn structural_changes(base: &Program, other: &Program) -> Vec<Change> {
         }
     }
     out
+}
+
+/// Belief changes: a prior or a signal's shift reads as a `[set]` of
+/// `ACTOR.BELIEF.prior` / `ACTOR.BELIEF.SIGNAL_ID`; anything else about a
+/// belief (signals added, dropped or re-conditioned) is a modification.
+fn belief_changes(base: &Program, other: &Program, out: &mut Vec<Change>) {
+    let name_of = |s: &SignalInfo| s.id.clone().unwrap_or_else(|| s.when.clone());
+    for b in &other.beliefs {
+        let Some(a) = base.beliefs.iter().find(|a| a.name == b.name) else {
+            out.push(change(ChangeKind::Added, &b.name, format!("belief `{}`", b.name)));
+            continue;
+        };
+        let show = |p: &Option<String>| p.clone().unwrap_or_else(|| "(none)".into());
+        if a.prior != b.prior {
+            let id = format!("{}.prior", b.name);
+            let detail = format!("{id}: {} → {}", show(&a.prior), show(&b.prior));
+            out.push(change(ChangeKind::Set, &id, detail));
+        }
+        let mut parts = Vec::new();
+        if a.value != b.value {
+            match &b.value {
+                Some(v) => parts.push(format!("now {v}")),
+                None => parts.push("now a prior moved by signals".into()),
+            }
+        }
+        for (i, s) in b.signals.iter().enumerate() {
+            match counterpart(&a.signals, s, i) {
+                Some(x) if x.when != s.when => {
+                    parts.push(format!("signal `{}` now when {}", name_of(s), s.when));
+                }
+                Some(x) if x.shift != s.shift => {
+                    let id = format!("{}.{}", b.name, name_of(s));
+                    let detail = format!("{id}: {} → {}", x.shift, s.shift);
+                    out.push(change(ChangeKind::Set, &id, detail));
+                }
+                Some(_) => {}
+                None => parts.push(format!("signal `{}` added", name_of(s))),
+            }
+        }
+        for (i, x) in a.signals.iter().enumerate() {
+            if counterpart(&b.signals, x, i).is_none() {
+                parts.push(format!("signal `{}` dropped", name_of(x)));
+            }
+        }
+        if !parts.is_empty() {
+            let detail = format!("belief `{}`: {}", b.name, parts.join("; "));
+            out.push(change(ChangeKind::Modified, &b.name, detail));
+        }
+    }
+}
+
+/// A signal's counterpart in `list`: by id, or by place for one without.
+fn counterpart<'a>(list: &'a [SignalInfo], s: &SignalInfo, place: usize) -> Option<&'a SignalInfo> {
+    match &s.id {
+        Some(_) => list.iter().find(|x| x.id == s.id),
+        None => list.get(place).filter(|x| x.id.is_none()),
+    }
 }

@@ -114,6 +114,7 @@ pub fn run_branch<T: Trace>(p: &Program, ws: &mut Workspace, branch: u64, trace:
     }
     ws.version = 0;
     ws.stop = None;
+    ws.now = 0;
     let moving = std::mem::take(&mut ws.moving);
     ws.start_all(p, &moving);
     ws.moving = moving;
@@ -153,7 +154,9 @@ pub fn run_branch<T: Trace>(p: &Program, ws: &mut Workspace, branch: u64, trace:
             ws.slots[NOW_SLOT as usize] = f64::from(t);
             trace.tick(p, t);
         }
-        ws.now = next;
+        // A node timed right after another may come due at a key already passed;
+        // `now` is how far the tick has got.
+        ws.now = ws.now.max(next);
         let i = next as u32;
         if next == fixed_key {
             cursor += 1;

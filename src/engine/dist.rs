@@ -25,11 +25,13 @@ pub enum Dist {
         cdf_lo: f64,
         cdf_hi: f64,
     },
-    /// Beta(α, β), through a table of exact quantiles.
+    /// Beta(α, β), through a table of exact quantiles; in format 2 the
+    /// two outer intervals of the table (the tails) are computed exactly.
     Beta {
         alpha: f64,
         beta: f64,
         table: Box<[f64]>,
+        exact_tails: bool,
     },
     /// 1.0 with probability `p`, else 0.0 (a flag).
     Bernoulli {
@@ -90,7 +92,28 @@ impl Dist {
         let table = (0..BETA_KNOTS)
             .map(|i| beta_quantile(alpha, beta, i as f64 / (BETA_KNOTS - 1) as f64))
             .collect();
-        Ok(Dist::Beta { alpha, beta, table })
+        Ok(Dist::Beta {
+            alpha,
+            beta,
+            table,
+            exact_tails: false,
+        })
+    }
+
+    /// The same distribution, with exact quantiles in the tails where it
+    /// has a table (format 2): between the table's last knots a straight
+    /// line gives far too much weight to the extremes (a Beta(4, 10) draw
+    /// above 0.9 once in 10⁴ instead of 10⁻¹⁰).
+    pub fn with_exact_tails(self) -> Dist {
+        match self {
+            Dist::Beta { alpha, beta, table, .. } => Dist::Beta {
+                alpha,
+                beta,
+                table,
+                exact_tails: true,
+            },
+            other => other,
+        }
     }
 
     pub fn bernoulli(p: f64) -> Result<Dist, String> {
@@ -122,9 +145,17 @@ impl Dist {
                 let q = (cdf_lo + u * (cdf_hi - cdf_lo)).clamp(1e-300, 1.0 - 1e-16);
                 mean + sd * normal_quantile(q)
             }
-            Dist::Beta { ref table, .. } => {
+            Dist::Beta {
+                ref table,
+                exact_tails,
+                alpha,
+                beta,
+            } => {
                 let x = u * (table.len() - 1) as f64;
                 let i = (x as usize).min(table.len() - 2);
+                if exact_tails && (i == 0 || i == table.len() - 2) {
+                    return beta_quantile(alpha, beta, u);
+                }
                 let t = x - i as f64;
                 table[i] + t * (table[i + 1] - table[i])
             }
@@ -395,5 +426,27 @@ mod tests {
         assert!(Dist::normal(0.0, 1.0, Some((50.0, 51.0))).is_err());
         assert!(Dist::bernoulli(1.5).is_err());
         assert!(Dist::triangular(0.0, 2.0, 1.0).is_err());
+    }
+
+    #[test]
+    fn exact_tails_keep_extremes_as_rare_as_they_are() {
+        let table = Dist::beta(4.0, 10.0).unwrap();
+        let exact = table.clone().with_exact_tails();
+        // The top 1/10^6 of Beta(4, 10): the table's last segment reaches
+        // toward 1.0; the exact quantile is below 0.9.
+        let u = 1.0 - 1e-6;
+        assert!(table.quantile(u) > 0.9, "{}", table.quantile(u));
+        let q = exact.quantile(u);
+        assert!(q < 0.9 && (beta_cdf(4.0, 10.0, q) - u).abs() < 1e-9, "{q}");
+        // Inside the table both agree; across the tails' edges the exact
+        // form stays monotone.
+        assert_eq!(table.quantile(0.5), exact.quantile(0.5));
+        let mut last = 0.0;
+        for k in 0..=40_000 {
+            let u = (f64::from(k) + 0.5) / 40_001.0;
+            let v = exact.quantile(u);
+            assert!(v >= last, "not monotone at {u}");
+            last = v;
+        }
     }
 }

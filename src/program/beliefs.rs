@@ -147,6 +147,7 @@ impl Builder<'_> {
             ty,
             code,
             doc: def.doc.clone(),
+            value: def.value.as_ref().map(|v| v.get().text.clone()),
             prior: def.prior.as_ref().map(|p| p.get().text.clone()),
             signals,
         })

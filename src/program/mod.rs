@@ -109,6 +109,8 @@ pub struct Belief {
     pub ty: Type,
     pub code: Code,
     pub doc: Option<String>,
+    /// An expression belief: the expression, as written.
+    pub value: Option<String>,
     /// A prior moved by signals: the prior, as written.
     pub prior: Option<String>,
     /// Its signals, as written (for `sim list`).

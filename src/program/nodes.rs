@@ -431,7 +431,8 @@ impl Builder<'_> {
                 }
                 Effect::Draw(decl) => {
                     let what = format!("the draw of `{}`", name.get_ref());
-                    let dist = distribution(file, &what, decl, value.span())?;
+                    let exact = self.sc.format_of(file) >= 2;
+                    let dist = distribution(file, &what, decl, value.span(), exact)?;
                     let Some(dist) = dist.filter(|d| dist_type(d) == ty) else {
                         return Err(Diagnostic::at(
                             format!("`{}` holds {ty}; draw it from a distribution of those", name.get_ref()),

@@ -12,11 +12,13 @@ use toml::Spanned;
 
 /// Reads the distribution of a declaration, if it has one. `what` names it
 /// in errors ("parameter `x`"); `outer` is the span of the whole table.
+/// From a format-2 file (`exact_tails`) a beta's tails are exact.
 pub(super) fn distribution(
     file: FileId,
     what: &str,
     decl: &ParamDecl,
     outer: Range<usize>,
+    exact_tails: bool,
 ) -> Result<Option<Dist>, Diagnostic> {
     let at = |s: &Spanned<Vec<f64>>| Span::new(file, s.span());
     let bad = |s: Span, e: String| Diagnostic::at(format!("bad distribution for {what}"), s, e);
@@ -60,7 +62,8 @@ pub(super) fn distribution(
         Some(Dist::uniform(lo, hi).map_err(|e| bad(at(v), e))?)
     } else if let Some(v) = &decl.beta {
         let (a, b) = pair(v, "[alpha, beta]")?;
-        Some(Dist::beta(a, b).map_err(|e| bad(at(v), e))?)
+        let d = Dist::beta(a, b).map_err(|e| bad(at(v), e))?;
+        Some(if exact_tails { d.with_exact_tails() } else { d })
     } else if let Some(v) = &decl.triangular {
         match v.get_ref()[..] {
             [lo, mode, hi] => Some(Dist::triangular(lo, mode, hi).map_err(|e| bad(at(v), e))?),
@@ -101,7 +104,8 @@ impl Builder<'_> {
             let name = def.name.get_ref();
             let decl = &def.decl.get_ref().0;
             let whole = Span::new(file, def.decl.span());
-            let dist = distribution(file, &format!("parameter `{name}`"), decl, def.decl.span())?;
+            let exact = self.sc.format_of(file) >= 2;
+            let dist = distribution(file, &format!("parameter `{name}`"), decl, def.decl.span(), exact)?;
             let range = match &decl.range {
                 Some(r) => match r.get_ref()[..] {
                     [lo, hi] if lo.is_finite() && hi.is_finite() && lo <= hi => Some((lo, hi)),

@@ -300,3 +300,73 @@ fn compare_never_writes_over_either_scenario() {
     assert!(stderr(&out).contains("refusing to write the report over"));
     assert_eq!(std::fs::read_to_string(&a).unwrap(), before);
 }
+
+/// Comparing two files lists belief changes too: a prior or a signal's
+/// shift as a setting, a new or dropped signal as a modification.
+#[test]
+fn compare_two_files_lists_what_changed_in_beliefs() {
+    let base = r#"format = 2
+[scenario]
+id = "b"
+start = "2000-01"
+horizon = "2000-12"
+[state]
+crisis = false
+[actors.a]
+beliefs.threat = { prior = 0.3, signals = [
+  { id = "alarm", when = "state.crisis", shift = 0.2 },
+  { id = "calm", when = "not state.crisis", shift = -0.1 },
+] }
+[[events]]
+id = "crisis"
+date = "2000-03"
+then = { crisis = true }
+[[outcomes]]
+id = "worried"
+when = "a.threat > 0.4"
+[[outcomes]]
+id = "calm"
+when = "a.threat <= 0.4"
+"#;
+    let other = base
+        .replace("prior = 0.3", "prior = 0.5")
+        .replace("shift = 0.2", "shift = 0.4")
+        .replace(
+            "  { id = \"calm\", when = \"not state.crisis\", shift = -0.1 },\n",
+            "  { id = \"noise\", when = \"true\", shift = 0.01 },\n",
+        );
+    let a = crate::common::write_temp("beliefs_a.toml", base);
+    let b = crate::common::write_temp("beliefs_b.toml", &other);
+    let out = sim([
+        "compare",
+        a.to_str().unwrap(),
+        b.to_str().unwrap(),
+        "-n",
+        "10",
+        "--format",
+        "json",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let changes: Vec<(String, String, String)> = v["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            let s = |k: &str| c[k].as_str().unwrap().to_string();
+            (s("kind"), s("id"), s("detail"))
+        })
+        .collect();
+    let has = |kind: &str, id: &str, detail: &str| changes.iter().any(|c| c.0 == kind && c.1 == id && c.2 == detail);
+    assert!(has("set", "a.threat.prior", "a.threat.prior: 0.3 → 0.5"), "{changes:?}");
+    assert!(has("set", "a.threat.alarm", "a.threat.alarm: 0.2 → 0.4"), "{changes:?}");
+    assert!(
+        has(
+            "modified",
+            "a.threat",
+            "belief `a.threat`: signal `noise` added; signal `calm` dropped"
+        ),
+        "{changes:?}"
+    );
+    assert_eq!(changes.len(), 3, "{changes:?}");
+}

@@ -690,3 +690,48 @@ fn list_shows_what_can_be_set_and_forced() {
     assert_eq!(v["tick"], "2 hours");
     assert_eq!(v["events"].as_array().unwrap().len(), 13);
 }
+
+/// An event timed right after a process step (no delay) that makes an
+/// earlier process's chance stale: that process's turn in this tick has
+/// passed, whether its steps were skipped or walked.
+#[test]
+fn a_follower_of_a_process_step_stales_earlier_processes_alike_skipped_or_walked() {
+    let text = r#"format = 2
+[scenario]
+id = "follow"
+start = "2000-01"
+horizon = "2004-12"
+[state]
+done = false
+hard = false
+exposed = false
+[[processes]]
+id = "b"
+while = "not state.done"
+rule = { kind = "chance", p = "if state.hard then 0.01 else 0.05" }
+then = { done = true }
+[[processes]]
+id = "a"
+while = "not state.exposed and not state.done"
+rule = { kind = "chance", p = 0.05 }
+then = { exposed = true }
+[[events]]
+id = "e"
+after = { event = "a" }
+then = { hard = true }
+[[outcomes]]
+id = "done"
+when = "state.done"
+[[outcomes]]
+id = "not_done"
+when = "not state.done"
+"#;
+    let paths = files(&[("f.toml", text)]);
+    let p = program(&paths[0], &[]);
+    let (mut quiet, mut walked) = (Workspace::new(&p, 1), Workspace::new(&p, 1));
+    for branch in 0..20000 {
+        run_branch(&p, &mut quiet, branch, &mut NoTrace).unwrap();
+        run_branch(&p, &mut walked, branch, &mut Listening).unwrap();
+        assert_eq!(quiet.record, walked.record, "branch {branch}");
+    }
+}

@@ -24,12 +24,20 @@ pub fn fit(s: &str, width: usize) -> String {
 
 /// Wraps `text` into lines of at most `width` characters, each after `indent`.
 pub fn wrap(text: &str, width: usize, indent: &str) -> String {
+    wrap_hanging(text, width, indent, indent)
+}
+
+/// Wraps `text` to `width` columns, the first line after `first` and every
+/// later line after `rest` (a hanging indent for bullets).
+pub fn wrap_hanging(text: &str, width: usize, first: &str, rest: &str) -> String {
     let mut out = String::new();
     let mut line = String::new();
+    let mut indent = first;
     for word in text.split_whitespace() {
         if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
             let _ = writeln!(out, "{indent}{line}");
             line.clear();
+            indent = rest;
         }
         if !line.is_empty() {
             line.push(' ');
@@ -176,8 +184,21 @@ fn header(out: &mut String, r: &Report) {
     if !r.changes.is_empty() {
         let _ = writeln!(out, "Changes from the base scenario:");
         for c in &r.changes {
-            out.push_str(&wrap(&c.detail, WIDTH - 4, "  - "));
+            out.push_str(&wrap_hanging(&c.detail, WIDTH - 4, "  - ", "    "));
         }
     }
     out.push('\n');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bullets_hang_under_their_first_word() {
+        let text = "one two three four five six seven eight";
+        let got = wrap_hanging(text, 14, "  - ", "    ");
+        assert_eq!(got, "  - one two three\n    four five six\n    seven eight\n");
+        assert_eq!(wrap("a b", 14, "> "), "> a b\n");
+    }
 }
