@@ -1025,3 +1025,31 @@ fn every_number_not_in_the_essay_gives_its_reason() {
         }
     }
 }
+
+/// The tables of scenarios/README.md are what `headline.sh` prints from the
+/// scenarios as they are (and from the first edition's frozen copies), word
+/// for word: a figure quoted to students is a figure the engine gives.
+#[test]
+fn the_readme_tables_are_what_the_scenarios_give() {
+    let readme = std::fs::read_to_string(root().join("scenarios/README.md")).unwrap();
+    for args in [
+        vec!["scenarios"],
+        vec!["--before-after", "tests/fixtures/korea-v1", "scenarios"],
+    ] {
+        let out = std::process::Command::new("sh")
+            .arg("scenarios/headline.sh")
+            .args(&args)
+            .env("SIM", env!("CARGO_BIN_EXE_sim"))
+            .current_dir(root())
+            .output()
+            .expect("sh runs");
+        assert!(out.status.success(), "{}", stderr(&out));
+        let table = String::from_utf8(out.stdout).unwrap();
+        assert!(table.lines().count() > 10, "{table}");
+        assert!(
+            readme.contains(&table),
+            "scenarios/README.md is out of date; regenerate with `SIM=target/release/sim sh scenarios/headline.sh {}`:\n{table}",
+            args.join(" ")
+        );
+    }
+}
