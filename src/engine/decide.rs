@@ -185,7 +185,9 @@ pub fn decide<T: Trace>(
                 yes_no(
                     yes,
                     Why::Weighed {
-                        score: (pv / (1.0 - pv)).ln(),
+                        // Shown only when traced: a logarithm per decision is
+                        // worth skipping in a run.
+                        score: if T::SILENT { f64::NAN } else { (pv / (1.0 - pv)).ln() },
                         p: Some(pv),
                         u,
                         bar: None,
