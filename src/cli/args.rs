@@ -12,14 +12,16 @@ Examples:
   sim scenarios/historical.toml --branches 1000000 --seed 7 --format json
   sim scenarios/historical.toml --set stalin.us_intervention_threshold=0.5
   sim scenarios/historical.toml --set 'truman.resolve={ beta = [8, 2] }'
-  sim scenarios/historical.toml --do us_commits_forces=false
+  sim scenarios/historical.toml --do truman_commits=false
   sim scenarios/no_us_intervention.toml --no-base
   sim compare scenarios/inchon_fails.toml scenarios/halt_at_38th.toml
   sim sweep scenarios/historical.toml --vary stalin.us_intervention_threshold=0.1:0.6:6
   sim sensitivity scenarios/historical.toml --outcome armistice_divided
   sim check scenarios/historical.toml
   sim list scenarios/historical.toml
-  sim explain scenarios/historical.toml --branch 42";
+  sim explain scenarios/historical.toml --branch 42
+  sim explain scenarios/no_us_intervention.toml --sample 4
+  sim report scenarios/no_us_intervention.toml -o no_us_intervention.html";
 
 #[derive(Parser, Debug)]
 #[command(
@@ -67,6 +69,10 @@ pub enum Command {
     Man,
     /// Merge the partial results of a sharded run into its output.
     Merge(MergeArgs),
+    /// Write a classroom handout: one self-contained HTML page per set of
+    /// scenarios, with a predict-then-reveal exercise, charts, stories,
+    /// prompts and assumptions.
+    Report(ReportArgs),
 }
 
 #[derive(Args, Debug)]
@@ -120,6 +126,9 @@ pub struct RunOptions {
     /// write a partial result to merge later with `sim merge`.
     #[arg(long, value_name = "K/N")]
     pub shard: Option<String>,
+    /// List every warning in the table (otherwise summed up in one line).
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
 }
 
 /// The output format: as given, else from the output file's extension.
@@ -147,6 +156,9 @@ pub struct MergeArgs {
     /// Write the report to FILE instead of standard output.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// List every warning in the table (otherwise summed up in one line).
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
 }
 
 impl MergeArgs {
@@ -207,13 +219,53 @@ pub struct SensitivityArgs {
 }
 
 #[derive(Args, Debug)]
+#[command(group(clap::ArgGroup::new("which").required(true).args(["branch", "sample"])))]
 pub struct ExplainArgs {
     #[command(flatten)]
     pub scenario: ScenarioArgs,
-    /// The branch to replay (as numbered in any run).
-    #[arg(long, short = 'b')]
-    pub branch: u64,
+    /// The branches to replay, as numbered in any run: `42`, or `3,17,42`.
+    #[arg(long, short = 'b', value_delimiter = ',', value_name = "N[,N...]")]
+    pub branch: Vec<u64>,
+    /// Tell N branches chosen to cover different endings (the commonest
+    /// course, the recorded ending, rare ones), as `sim report` does.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=20))]
+    pub sample: Option<u64>,
     /// Random seed [default: the scenario's].
     #[arg(long, short = 's')]
     pub seed: Option<u64>,
+    /// Also list the parameters drawn for each branch, with their assumptions.
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
+    /// Wrap lines to this many columns [default: the terminal's width, else 80].
+    #[arg(long, value_name = "COLUMNS", value_parser = clap::value_parser!(u64).range(40..=1000))]
+    pub width: Option<u64>,
+}
+
+#[derive(Args, Debug)]
+pub struct ReportArgs {
+    /// The scenarios, one section each (a class set); a counterfactual is
+    /// shown against the base it extends.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// Write the page to FILE (needed when standard output is a terminal).
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Number of branches [default: each scenario's].
+    #[arg(long, short = 'n')]
+    pub branches: Option<u64>,
+    /// Random seed [default: each scenario's].
+    #[arg(long, short = 's')]
+    pub seed: Option<u64>,
+    /// Worker threads [default: one per core]. Results do not depend on it.
+    #[arg(long, short = 'j', default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=1024))]
+    pub threads: u64,
+    /// Add a sweep of one parameter to each section: NAME=LO:HI:STEPS or NAME=v1,v2,...
+    #[arg(long, value_name = "NAME=LO:HI:STEPS")]
+    pub sweep: Option<String>,
+    /// Add a one-at-a-time sensitivity chart (a tornado) to each section.
+    #[arg(long)]
+    pub sensitivity: bool,
+    /// The result the sensitivity chart explains [default: the most likely].
+    #[arg(long, requires = "sensitivity")]
+    pub outcome: Option<String>,
 }

@@ -1,10 +1,8 @@
 //! What each command does, once its arguments are validated.
 
 use super::args::*;
-use super::runs::{self, run_failure};
-use super::{Failure, compile, compile_file, output};
-use crate::engine::narrative::Narrative;
-use crate::engine::run;
+use super::runs;
+use super::{Failure, compile, output};
 use crate::export::Format;
 use crate::shard::Invocation;
 
@@ -62,25 +60,7 @@ pub fn execute(command: Command) -> Result<(), Failure> {
             };
             output::stdout(&text)
         }
-        Command::Explain(args) => {
-            let (p, _) = compile(&args.scenario)?;
-            let seed = args.seed.unwrap_or(p.meta.seed);
-            let mut story = Narrative::default();
-            run::replay(&p, seed, args.branch, &mut story).map_err(|e| run_failure(&p, e))?;
-            let mut text = format!("{} · branch {} · seed {}\n", p.meta.title, args.branch, seed);
-            for line in story.draws.iter().chain(&story.lines) {
-                text += line;
-                text.push('\n');
-            }
-            if let Some(base_file) = &p.meta.extends {
-                let base = compile_file(base_file.clone())?.0;
-                let against =
-                    crate::compare::replay_pair(&base, &p, seed, args.branch).map_err(|e| run_failure(&p, e))?;
-                text += &against;
-                text.push('\n');
-            }
-            output::stdout(&text)
-        }
+        Command::Explain(args) => super::explain::explain(&args),
         Command::Run(args) => runs::execute(
             invocation("run", &args.scenario, None, &args.options, args.no_base),
             &args.options,
@@ -100,6 +80,7 @@ pub fn execute(command: Command) -> Result<(), Failure> {
             runs::execute(inv, &args.options)
         }
         Command::Merge(args) => runs::merge(&args),
+        Command::Report(args) => super::report::report(&args),
     }
 }
 

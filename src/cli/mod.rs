@@ -4,7 +4,9 @@
 
 mod args;
 mod commands;
+mod explain;
 mod output;
+mod report;
 mod runs;
 
 pub use args::*;
@@ -30,6 +32,7 @@ const SUBCOMMANDS: &[&str] = &[
     "completions",
     "man",
     "merge",
+    "report",
     "help",
 ];
 

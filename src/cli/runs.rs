@@ -14,15 +14,15 @@ use crate::shard::{self, Invocation, PartData, Partial};
 use std::path::PathBuf;
 
 /// The programs a command runs, with the scenarios they came from.
-struct Loaded {
-    program: Program,
-    scenario: Scenario,
+pub(super) struct Loaded {
+    pub(super) program: Program,
+    pub(super) scenario: Scenario,
     /// The base a counterfactual is shown against, or the one `compare` names.
-    base: Option<(Program, Scenario)>,
+    pub(super) base: Option<(Program, Scenario)>,
 }
 
 impl Loaded {
-    fn sources(&self) -> impl Iterator<Item = &std::path::Path> {
+    pub(super) fn sources(&self) -> impl Iterator<Item = &std::path::Path> {
         let base = self.base.iter().flat_map(|(_, s)| s.sources.paths());
         self.scenario.sources.paths().chain(base)
     }
@@ -132,8 +132,15 @@ fn plan(inv: &Invocation, p: &Program) -> Result<Vec<crate::sweep::Pins>, Failur
     }
 }
 
-/// The output of a whole run, from its tallies.
-fn render(inv: &Invocation, loaded: &Loaded, data: &PartData, format: Format) -> Result<String, Failure> {
+/// What a whole run gives, from its tallies, before any format.
+pub(super) enum Outcome {
+    Run(Box<Report>),
+    Sweep(crate::sweep::SweepReport),
+    Sensitivity(crate::sweep::SensitivityReport),
+}
+
+/// The result of a whole run, from its tallies.
+pub(super) fn outcome(inv: &Invocation, loaded: &Loaded, data: &PartData) -> Result<Outcome, Failure> {
     let p = &loaded.program;
     let s = RunSettings {
         seed: inv.seed,
@@ -143,12 +150,11 @@ fn render(inv: &Invocation, loaded: &Loaded, data: &PartData, format: Format) ->
         batch_size: 1,
     };
     let input = |e: String| Failure::Input(format!("error: {e}\n"));
-    let out = exporter(format);
     Ok(match data {
-        PartData::Run { tally } => out.run(&Report::new(p, &s, tally)),
+        PartData::Run { tally } => Outcome::Run(Box::new(Report::new(p, &s, tally))),
         PartData::Paired { tally } => {
             let base = &loaded.base.as_ref().expect("a paired part has a base").0; // ok: `load` gives one when paired
-            out.run(&crate::compare::report(base, p, &s, tally))
+            Outcome::Run(Box::new(crate::compare::report(base, p, &s, tally)))
         }
         PartData::Grid { tallies, .. } if inv.command == "sweep" => {
             let vary = inv
@@ -158,12 +164,41 @@ fn render(inv: &Invocation, loaded: &Loaded, data: &PartData, format: Format) ->
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(input)?;
             let plan = plan(inv, p)?;
-            out.sweep(&crate::sweep::sweep_report(p, &vary, &plan, tallies, &s).map_err(input)?)
+            Outcome::Sweep(crate::sweep::sweep_report(p, &vary, &plan, tallies, &s).map_err(input)?)
         }
-        PartData::Grid { tallies, .. } => {
-            out.sensitivity(&crate::sweep::sensitivity_report(p, inv.outcome.as_deref(), tallies, &s).map_err(input)?)
-        }
+        PartData::Grid { tallies, .. } => Outcome::Sensitivity(
+            crate::sweep::sensitivity_report(p, inv.outcome.as_deref(), tallies, &s).map_err(input)?,
+        ),
     })
+}
+
+/// The output of a whole run, from its tallies.
+fn render(
+    inv: &Invocation,
+    loaded: &Loaded,
+    data: &PartData,
+    format: Format,
+    verbose: bool,
+) -> Result<String, Failure> {
+    let out = exporter(format, verbose);
+    Ok(match outcome(inv, loaded, data)? {
+        Outcome::Run(r) => out.run(&r),
+        Outcome::Sweep(s) => out.sweep(&s),
+        Outcome::Sensitivity(s) => out.sensitivity(&s),
+    })
+}
+
+/// Loads and runs an invocation whole: what `sim report` and `sim class`
+/// show is what `sim run`, `sweep` and `sensitivity` print.
+pub(super) fn whole(mut inv: Invocation, options: &RunOptions) -> Result<(Outcome, Loaded), Failure> {
+    let loaded = load(&inv)?;
+    inv.seed = options.seed.unwrap_or(loaded.program.meta.seed);
+    inv.branches = match options.branches {
+        Some(n) => crate::program::check_branches_arg(n).map_err(Failure::Input)?,
+        None => loaded.program.meta.branches,
+    };
+    let data = work(&inv, &loaded, options, 0..inv.branches, |n| 0..n)?;
+    Ok((outcome(&inv, &loaded, &data)?, loaded))
 }
 
 /// Runs a command whole, or as one part when `--shard K/N` is given.
@@ -177,7 +212,7 @@ pub fn execute(mut inv: Invocation, options: &RunOptions) -> Result<(), Failure>
     };
     let Some(shard_text) = &options.shard else {
         let data = work(&inv, &loaded, options, 0..inv.branches, |n| 0..n)?;
-        let text = render(&inv, &loaded, &data, options.format())?;
+        let text = render(&inv, &loaded, &data, options.format(), options.verbose)?;
         return output::emit(&text, options.output.as_deref(), loaded.sources());
     };
     let (k, n) = shard::parse_shard(shard_text).map_err(Failure::Input)?;
@@ -248,7 +283,7 @@ pub fn merge(args: &MergeArgs) -> Result<(), Failure> {
         });
     }
     let data = data.expect("read_parts gives at least one part"); // ok: read_parts refuses an empty list
-    let text = render(&inv, &loaded, &data, args.format())?;
+    let text = render(&inv, &loaded, &data, args.format(), args.verbose)?;
     let outputs: Vec<PathBuf> = args.parts.clone();
     output::emit(
         &text,

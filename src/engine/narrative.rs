@@ -7,19 +7,59 @@ use crate::program::{Node, NodeKind, Param, Program, Rule, Term};
 use crate::stats::Record;
 use std::collections::HashMap;
 
+/// What a line of a story is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LineKind {
+    /// Something that happened or was decided, dated.
+    Told,
+    /// Detail under the line before it: a council member's vote, a value drawn.
+    Detail,
+    /// The evidence cited for the line before it.
+    Evidence,
+    /// How the branch ends: its result, flags and metrics (`date` names which).
+    End,
+}
+
+/// One line of a story.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Line {
+    pub date: String,
+    pub kind: LineKind,
+    pub text: String,
+}
+
+/// A parameter drawn for the branch.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Drawn {
+    pub name: String,
+    pub value: String,
+    pub assumption: Option<String>,
+}
+
+/// A run of "no" steps of a process being told as one line.
+#[derive(Debug, Clone)]
+struct QuietRun {
+    line: usize,
+    first_step: u32,
+    /// The tick of its last step, and the reason its steps share.
+    last_tick: u32,
+    reason: String,
+}
+
 /// Collects a readable, dated account of one branch.
 #[derive(Default)]
 pub struct Narrative {
-    /// The parameters drawn, one line each.
-    pub draws: Vec<String>,
-    /// The story, dated.
-    pub lines: Vec<String>,
+    /// The parameters drawn.
+    pub draws: Vec<Drawn>,
+    /// The story, in order.
+    pub lines: Vec<Line>,
     date: String,
-    /// Runs of "no" steps of a process, told as one line: process id →
-    /// (line index, first date, first step, the reason they share).
-    quiet: HashMap<String, (usize, String, u32, String)>,
+    tick: u32,
+    /// Runs of "no" steps of a process, told as one line, by process id.
+    quiet: HashMap<String, QuietRun>,
     /// Council members' votes, told after the council's decision.
-    votes: Vec<String>,
+    votes: Vec<Line>,
     /// Processes whose evidence has been cited already.
     cited: std::collections::HashSet<String>,
 }
@@ -195,8 +235,17 @@ pub fn reason(node: &Node, rule: Option<&Rule>, d: &Decision, slots: &[f64]) -> 
 }
 
 impl Narrative {
+    fn push(&mut self, kind: LineKind, date: &str, text: String) {
+        self.lines.push(Line {
+            date: date.to_string(),
+            kind,
+            text,
+        });
+    }
+
     fn dated(&mut self, text: String) {
-        self.lines.push(format!("{:<10} {text}", self.date));
+        let date = self.date.clone();
+        self.push(LineKind::Told, &date, text);
     }
 
     /// The evidence behind a node: for an event each time it is told, for
@@ -204,27 +253,86 @@ impl Narrative {
     fn cite(&mut self, node: &Node) {
         let Some(e) = &node.evidence else { return };
         if node.kind == NodeKind::Event || self.cited.insert(node.id.clone()) {
-            self.lines.push(format!("           evidence: {e}"));
+            let date = self.date.clone();
+            self.push(LineKind::Evidence, &date, e.clone());
         }
     }
+
+    /// The story as text, each line wrapped to `width` columns under its
+    /// own indent (dates in a column of their own).
+    pub fn text(&self, width: usize) -> String {
+        let mut out = String::new();
+        for line in &self.lines {
+            let (first, rest) = match line.kind {
+                LineKind::Told | LineKind::End => (format!("{:<10} ", line.date), " ".repeat(13)),
+                LineKind::Detail => (" ".repeat(11), " ".repeat(13)),
+                LineKind::Evidence => (format!("{}evidence: ", " ".repeat(11)), " ".repeat(13)),
+            };
+            out += &wrap(&line.text, width, &first, &rest);
+        }
+        out
+    }
+
+    /// The parameters drawn, as text wrapped to `width` columns.
+    pub fn draws_text(&self, width: usize) -> String {
+        let mut out = String::new();
+        for d in &self.draws {
+            let note = d
+                .assumption
+                .as_deref()
+                .map(|a| format!(" [assumption: {a}]"))
+                .unwrap_or_default();
+            out += &wrap(
+                &format!("{} = {}{note}", d.name, d.value),
+                width,
+                "drawn    ",
+                &" ".repeat(11),
+            );
+        }
+        out
+    }
+}
+
+/// Wraps `text` after `first`, continuing after `rest`, in `width` columns
+/// (a word longer than the room left stands on a line of its own).
+fn wrap(text: &str, width: usize, first: &str, rest: &str) -> String {
+    let mut out = String::new();
+    let mut line = first.to_string();
+    let mut empty = true;
+    for word in text.split_whitespace() {
+        if !empty && line.chars().count() + 1 + word.chars().count() > width {
+            out += line.trim_end();
+            out.push('\n');
+            line = rest.to_string();
+            empty = true;
+        }
+        if !empty {
+            line.push(' ');
+        }
+        line.push_str(word);
+        empty = false;
+    }
+    out += line.trim_end();
+    out.push('\n');
+    out
 }
 
 impl Trace for Narrative {
     fn param(&mut self, param: &Param, value: f64) {
-        let note = param
-            .assumption
-            .as_deref()
-            .map(|a| format!("  [assumption: {a}]"))
-            .unwrap_or_default();
         let v = match param.ty {
             crate::expr::Type::Bool => (value != 0.0).to_string(),
             _ => format!("{value:.4}"),
         };
-        self.draws.push(format!("drawn    {} = {v}{note}", param.name));
+        self.draws.push(Drawn {
+            name: param.name.clone(),
+            value: v,
+            assumption: param.assumption.clone(),
+        });
     }
 
     fn tick(&mut self, p: &Program, tick: u32) {
         self.date = p.meta.clock.format(tick);
+        self.tick = tick;
     }
 
     fn node(&mut self, p: &Program, node: &Node, step: u32, decision: Option<&Decision>, fired: bool, slots: &[f64]) {
@@ -235,7 +343,6 @@ impl Trace for Narrative {
         } else {
             String::new()
         };
-        let _ = p;
         let Some(d) = decision else {
             if fired {
                 self.dated(format!("{who}{}{step_note}", node.label));
@@ -248,34 +355,52 @@ impl Trace for Narrative {
         let why = reason(node, node.rule.as_ref(), d, slots);
         if process {
             // Consecutive "no"s of a process for the same reasons (the
-            // uniforms drawn aside) make one line.
+            // uniforms drawn aside) make one line; a pause (the process
+            // slept) starts a new one.
             let key = match &d.why {
                 Why::Chance { p, .. } => format!("chance p = {p:.3} each {}", node.step_name),
                 _ => why.split("; drew").next().unwrap_or(&why).to_string(),
             };
-            let run = self.quiet.get(&node.id).cloned().filter(|r| r.3 == key);
+            let next_turn = |last: u32| match node.every {
+                Some(period) => period.step(&p.meta.clock, last, 1),
+                None => i64::from(last),
+            };
+            let run = self
+                .quiet
+                .get(&node.id)
+                .cloned()
+                .filter(|r| r.reason == key && next_turn(r.last_tick) == i64::from(self.tick));
             match (node.fires(d.option), run) {
-                (false, Some((line, first, first_step, key))) if self.lines.len() > line => {
-                    let why = key;
-                    self.lines[line] = format!(
-                        "{first:<10} {who}{} ({}s {}-{}): NO each {} to {} — {why}",
+                (false, Some(run)) if self.lines.len() > run.line => {
+                    self.lines[run.line].text = format!(
+                        "{who}{} ({}s {}-{}): NO each {} to {} — {}",
                         node.label,
                         node.step_name,
-                        first_step + 1,
+                        run.first_step + 1,
                         step + 1,
                         node.step_name,
-                        self.date
+                        self.date,
+                        run.reason
                     );
+                    if let Some(r) = self.quiet.get_mut(&node.id) {
+                        r.last_tick = self.tick;
+                    }
                     return;
                 }
-                (false, None) => {
-                    self.quiet
-                        .insert(node.id.clone(), (self.lines.len(), self.date.clone(), step, key));
+                (false, _) => {
+                    self.quiet.insert(
+                        node.id.clone(),
+                        QuietRun {
+                            line: self.lines.len(),
+                            first_step: step,
+                            last_tick: self.tick,
+                            reason: key,
+                        },
+                    );
                 }
                 (true, _) => {
                     self.quiet.remove(&node.id);
                 }
-                _ => {}
             }
         }
         let verdict = match node.options.is_empty() {
@@ -290,30 +415,32 @@ impl Trace for Narrative {
 
     fn drew(&mut self, p: &Program, slot: u32, value: f64) {
         let name = &p.slots[slot as usize].name;
-        self.lines.push(format!("           drew {name} = {value:.4}"));
+        let date = self.date.clone();
+        self.push(LineKind::Detail, &date, format!("drew {name} = {value:.4}"));
     }
 
     fn member(&mut self, _p: &Program, node: &Node, member: usize, d: &Decision, slots: &[f64]) {
         let Some(Rule::Council(c)) = &node.rule else { return };
         let m = &c.members[member];
         let why = reason(node, Some(&m.rule), d, slots);
-        self.votes.push(format!(
-            "           {} votes {} — {why}",
-            m.actor,
-            if d.yes() { "yes" } else { "no" }
-        ));
+        self.votes.push(Line {
+            date: self.date.clone(),
+            kind: LineKind::Detail,
+            text: format!("{} votes {} — {why}", m.actor, if d.yes() { "yes" } else { "no" }),
+        });
     }
 
     fn stop(&mut self, p: &Program, tick: u32) {
-        self.lines.push(format!(
-            "{:<10} the branch ends (stop condition holds)",
-            p.meta.clock.format(tick)
-        ));
+        self.push(
+            LineKind::Told,
+            &p.meta.clock.format(tick),
+            "the branch ends (stop condition holds)".into(),
+        );
     }
 
     fn finish(&mut self, p: &Program, record: &Record, _slots: &[f64]) {
         let o = &p.outcomes[record.outcome];
-        self.lines.push(format!("result     {} ({})", o.label, o.id));
+        self.push(LineKind::End, "result", format!("{} ({})", o.label, o.id));
         let flags: Vec<&str> = p
             .flags
             .iter()
@@ -321,14 +448,12 @@ impl Trace for Narrative {
             .filter(|(_, on)| **on)
             .map(|(f, _)| f.id.as_str())
             .collect();
-        self.lines.push(format!(
-            "flags      {}",
-            if flags.is_empty() {
-                "none".to_string()
-            } else {
-                flags.join(", ")
-            }
-        ));
+        let flags = if flags.is_empty() {
+            "none".to_string()
+        } else {
+            flags.join(", ")
+        };
+        self.push(LineKind::End, "flags", flags);
         for (m, v) in p.metrics.iter().zip(&record.metrics) {
             let value = v.map_or("absent".to_string(), |q| {
                 let x = crate::stats::moments::unfixed(q);
@@ -338,7 +463,7 @@ impl Trace for Narrative {
                     format!("{x:.4}")
                 }
             });
-            self.lines.push(format!("metric     {} = {value}", m.id));
+            self.push(LineKind::End, "metric", format!("{} = {value}", m.id));
         }
     }
 }

@@ -55,7 +55,23 @@ fn figures(
 impl Exporter for Csv {
     fn run(&self, r: &Report) -> String {
         let mut out = String::from("kind,id,statistic,value,text\n");
+        // The exercise first: title, question, passage and prompts, as text.
+        let sc = &r.scenario;
         let mut texts: Vec<(String, String, String, String)> = Vec::new();
+        let mut exercise = vec![("title".to_string(), Some(&sc.title))];
+        exercise.push(("question".into(), sc.question.as_ref()));
+        exercise.push(("passage".into(), sc.passage.as_ref()));
+        exercise.extend(
+            sc.prompts
+                .iter()
+                .enumerate()
+                .map(|(i, q)| (format!("prompt{}", i + 1), Some(q))),
+        );
+        for (stat, text) in exercise {
+            if let Some(text) = text {
+                texts.push(("scenario".into(), sc.id.clone(), stat, text.clone()));
+            }
+        }
         let mut row = |kind: &str, id: &str, stat: &str, value: String| {
             let _ = writeln!(out, "{kind},{},{stat},{},", field(id), field(&value));
         };

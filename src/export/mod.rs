@@ -26,10 +26,12 @@ pub trait Exporter {
     fn sensitivity(&self, report: &SensitivityReport) -> String;
 }
 
-pub fn exporter(format: Format) -> &'static dyn Exporter {
+/// The exporter of `format`; `verbose` lists in full in a table what it
+/// otherwise sums up (JSON and CSV always list everything).
+pub fn exporter(format: Format, verbose: bool) -> Box<dyn Exporter> {
     match format {
-        Format::Table => &table::Table,
-        Format::Json => &json::Json,
-        Format::Csv => &csv::Csv,
+        Format::Table => Box::new(table::Table { verbose }),
+        Format::Json => Box::new(json::Json),
+        Format::Csv => Box::new(csv::Csv),
     }
 }

@@ -75,6 +75,18 @@ pub fn compile(sc: &Scenario) -> Result<Program, Diagnostic> {
             None => d,
         });
     }
+    let mut meta = meta;
+    if let Some(r) = &sc.header.recorded {
+        let i = outcomes.iter().position(|o| o.id == *r.get()).ok_or_else(|| {
+            let ids: Vec<&str> = outcomes.iter().map(|o| o.id.as_str()).collect();
+            Diagnostic::at(
+                format!("`recorded` names `{}`, which is not a result outcome", r.get()),
+                r.span(),
+                format!("one of {}", ids.join(", ")),
+            )
+        })?;
+        meta.recorded = Some(i);
+    }
     let flags = b.checks(&sc.flags)?;
     let metrics = b.metrics()?;
     let stop_when = match &sc.header.stop_when {
@@ -158,6 +170,7 @@ fn header(sc: &Scenario) -> Result<Meta, Diagnostic> {
         question: text(&h.question),
         passage: text(&h.passage),
         prompts: h.prompts.clone(),
+        recorded: None,
         file: sc.file.clone(),
         extends: sc.extends.clone(),
         clock,

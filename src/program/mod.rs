@@ -57,6 +57,8 @@ pub struct Meta {
     pub question: Option<String>,
     pub passage: Option<String>,
     pub prompts: Vec<String>,
+    /// The result history recorded (an index into `outcomes`), if given.
+    pub recorded: Option<usize>,
     pub file: PathBuf,
     pub extends: Option<PathBuf>,
     pub clock: Clock,

@@ -131,7 +131,7 @@ impl<'s> Merger<'s> {
             ($($field:ident),*) => { $( if let Some(value) = meta.$field { h.$field = Some(Item { file, value }); } )* };
         }
         take!(
-            id, title, question, passage, start, horizon, unit, seed, branches, stop_when
+            id, title, question, passage, recorded, start, horizon, unit, seed, branches, stop_when
         );
         if !meta.prompts.is_empty() {
             h.prompts = meta.prompts.into_iter().map(Spanned::into_inner).collect();

@@ -49,6 +49,7 @@ pub struct Header {
     pub question: Option<Item<Spanned<String>>>,
     pub passage: Option<Item<Spanned<String>>>,
     pub prompts: Vec<String>,
+    pub recorded: Option<Item<Spanned<String>>>,
     pub start: Option<Item<Spanned<String>>>,
     pub horizon: Option<Item<Spanned<String>>>,
     pub unit: Option<Item<Spanned<String>>>,

@@ -71,6 +71,10 @@ pub struct Meta {
     #[serde(default)]
     #[schemars(with = "Vec<String>")]
     pub prompts: Vec<Spanned<String>>,
+    /// The result history recorded (a result outcome's id): the report and
+    /// `explain --sample` tell a branch that ends so.
+    #[schemars(with = "Option<String>")]
+    pub recorded: Option<Spanned<String>>,
     #[schemars(with = "Option<String>")]
     pub extends: Option<Spanned<String>>,
     #[schemars(with = "Option<String>")]

@@ -5,6 +5,7 @@
 pub mod interval;
 pub mod moments;
 pub mod quantile;
+pub mod score;
 
 use moments::Moments;
 use quantile::Quantiles;

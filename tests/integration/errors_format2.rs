@@ -70,7 +70,17 @@ type Case = (
     &'static str,
 );
 
-const CASES: [Case; 24] = [
+const CASES: [Case; 25] = [
+    (
+        "recorded",
+        "branches = 100",
+        "branches = 100\nrecorded = \"maybe\"",
+        9,
+        12,
+        7,
+        "`recorded` names `maybe`, which is not a result outcome",
+        "one of yes, no",
+    ),
     (
         "finer",
         "date = \"2000-01-10\"",

@@ -469,6 +469,8 @@ fn explain_tells_each_term_and_each_vote() {
                 f.as_os_str(),
                 "--branch".as_ref(),
                 b.to_string().as_ref(),
+                "--width".as_ref(),
+                "1000".as_ref(),
             ]))
         })
         .find(|s| s.contains("votes"))

@@ -773,7 +773,14 @@ fn every_event_and_process_cites_a_paragraph_of_the_essay() {
 
 #[test]
 fn explain_cites_processes_and_plain_events() {
-    let out = sim(["explain", file("historical").as_str(), "--branch", "0"]);
+    let out = sim([
+        "explain",
+        file("historical").as_str(),
+        "--branch",
+        "0",
+        "--width",
+        "1000",
+    ]);
     let story = crate::common::stdout(&out);
     let lines: Vec<&str> = story.lines().collect();
     for told in [
@@ -975,7 +982,14 @@ fn the_classroom_command_fits_a_projector() {
 
 #[test]
 fn explain_tells_a_branch_with_its_reasons() {
-    let out = sim(["explain", file("historical").as_str(), "--branch", "0"]);
+    let out = sim([
+        "explain",
+        file("historical").as_str(),
+        "--branch",
+        "0",
+        "--width",
+        "1000",
+    ]);
     assert!(out.status.success(), "{}", stderr(&out));
     let story = crate::common::stdout(&out);
     assert!(story.contains("threshold: stalin.us_will_intervene = "), "{story}");
@@ -994,11 +1008,24 @@ fn explain_tells_a_branch_with_its_reasons() {
 
 #[test]
 fn explaining_a_counterfactual_sets_the_branch_against_its_base() {
-    let out = sim(["explain", file("inchon_fails").as_str(), "--branch", "0"]);
+    let out = sim([
+        "explain",
+        file("inchon_fails").as_str(),
+        "--branch",
+        "0",
+        "--width",
+        "1000",
+    ]);
     assert!(out.status.success(), "{}", stderr(&out));
     let story = crate::common::stdout(&out);
     assert!(story.contains("forced by intervention (do)"), "{story}");
-    let last = story.lines().last().unwrap();
+    // The story, then where it parts from its base, then a count of the draws.
+    let lines: Vec<&str> = story.lines().collect();
+    assert!(
+        lines[lines.len() - 1].ends_with("parameters drawn for this branch: --verbose lists them)"),
+        "{story}"
+    );
+    let last = lines[lines.len() - 2];
     assert!(
         last.starts_with("against  the base `historical`, this branch ends with"),
         "{last}"

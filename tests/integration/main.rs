@@ -1,5 +1,6 @@
 //! Integration tests for `sim`, as one test binary.
 
+mod browser;
 mod cli;
 mod common;
 mod compare;

@@ -1,7 +1,7 @@
 //! The table of a scenario shown against its base: changes, paired
 //! differences, the flip table and where histories first diverge.
 
-use super::{fit, pct, wrap};
+use super::{fit, labelled_row, pct, wrap};
 use crate::compare::{Comparison, DiffProportion};
 use crate::report::Report;
 use std::fmt::Write;
@@ -27,9 +27,15 @@ fn short(x: Option<f64>) -> String {
     }
 }
 
-/// Label 40, base 7, this 7, change 7, interval 17: 80 columns.
+/// Label 40 (wrapped), base 7, this 7, change 7, interval 17: 80 columns.
 fn row(out: &mut String, label: &str, base: &str, this: &str, change: &str, interval: &str) {
-    let _ = writeln!(out, "  {}{base:>7}{this:>7}{change:>7}{interval:>17}", fit(label, 40));
+    labelled_row(
+        out,
+        "  ",
+        label,
+        40,
+        &format!("{base:>7}{this:>7}{change:>7}{interval:>17}"),
+    );
 }
 
 fn diffs(out: &mut String, title: &str, rows: &[DiffProportion]) {
@@ -48,7 +54,7 @@ fn diffs(out: &mut String, title: &str, rows: &[DiffProportion]) {
     out.push('\n');
 }
 
-pub fn render(out: &mut String, r: &Report, c: &Comparison) {
+pub fn render(out: &mut String, r: &Report, c: &Comparison, verbose: bool) {
     let pairing = &c.pairing;
     let text = format!(
         "Paired: both ran the same {} branches, and {} of this scenario's {} random nodes share their noise with the base. Changes are in percentage points; their intervals use the pairing (Newcombe).",
@@ -56,24 +62,13 @@ pub fn render(out: &mut String, r: &Report, c: &Comparison) {
     );
     out.push_str(&wrap(&text, 78, ""));
     out.push('\n');
-    if !c.warnings.is_empty() {
-        let _ = writeln!(
-            out,
-            "WARNINGS ({}): what the change cut off or opened up",
-            c.warnings.len()
-        );
-        for w in c.warnings.iter().take(6) {
-            out.push_str(&wrap(w, 76, "  "));
-        }
-        if c.warnings.len() > 6 {
-            let _ = writeln!(
-                out,
-                "  … and {} more (--format json lists them all)",
-                c.warnings.len() - 6
-            );
-        }
-        out.push('\n');
-    }
+    super::warnings(
+        out,
+        "WARNINGS",
+        "about what the change cut off or opened up",
+        &c.warnings,
+        verbose,
+    );
     diffs(out, "RESULT", &c.outcomes);
     if !c.flags.is_empty() {
         diffs(out, "FLAGS", &c.flags);
@@ -118,7 +113,7 @@ pub fn render(out: &mut String, r: &Report, c: &Comparison) {
     ranked(out, &title, "nowhere: every branch takes the same decisions", parts);
     let _ = writeln!(
         out,
-        "\n(run with --no-base for this scenario's decisions and paths alone)"
+        "\n(run with --no-base for this scenario's decisions and paths alone)\n"
     );
 }
 

@@ -8,7 +8,10 @@ use crate::report::{Proportion, Report};
 use crate::sweep::{SensitivityReport, SweepReport};
 use std::fmt::Write;
 
-pub struct Table;
+pub struct Table {
+    /// List every warning, not a one-line summary.
+    pub verbose: bool,
+}
 
 pub const WIDTH: usize = 80;
 
@@ -22,13 +25,34 @@ pub fn fit(s: &str, width: usize) -> String {
     }
 }
 
+/// A label in a column `width` wide: its first line padded to the width,
+/// then the lines it continues on (a label is wrapped, never cut, so that
+/// no two rows read alike).
+pub fn label_lines(label: &str, width: usize) -> (String, Vec<String>) {
+    let text = wrap(label, width, "");
+    let mut lines = text.lines().map(str::to_string);
+    let first = lines.next().unwrap_or_default();
+    (format!("{first:<width$}"), lines.collect())
+}
+
+/// Writes a row whose label may wrap: `cells` follow the label's first
+/// line; its other lines follow, indented like it.
+pub fn labelled_row(out: &mut String, indent: &str, label: &str, width: usize, cells: &str) {
+    let (first, rest) = label_lines(label, width);
+    let _ = writeln!(out, "{indent}{first}{cells}");
+    for line in rest {
+        let _ = writeln!(out, "{indent}  {line}");
+    }
+}
+
 /// Wraps `text` into lines of at most `width` characters, each after `indent`.
 pub fn wrap(text: &str, width: usize, indent: &str) -> String {
     wrap_hanging(text, width, indent, indent)
 }
 
-/// Wraps `text` to `width` columns, the first line after `first` and every
-/// later line after `rest` (a hanging indent for bullets).
+/// Wraps `text` to `width` columns of text (not counting the indents), the
+/// first line after `first` and every later line after `rest` (a hanging
+/// indent for bullets).
 pub fn wrap_hanging(text: &str, width: usize, first: &str, rest: &str) -> String {
     let mut out = String::new();
     let mut line = String::new();
@@ -66,14 +90,40 @@ pub(super) fn number(x: Option<f64>) -> String {
 pub(super) fn proportions(out: &mut String, title: &str, rows: &[Proportion]) {
     let _ = writeln!(out, "{:<48}{:>8}  {:>17}", title, "p", "95% interval");
     for o in rows {
-        let _ = writeln!(
-            out,
-            "  {}{:>8}  {:>7} – {:<7}",
-            fit(&o.label, 46),
-            pct(o.p),
-            pct(o.ci95[0]),
-            pct(o.ci95[1])
+        let cells = format!("{:>8}  {:>7} – {:<7}", pct(o.p), pct(o.ci95[0]), pct(o.ci95[1]));
+        labelled_row(out, "  ", &o.label, 46, &cells);
+    }
+    out.push('\n');
+}
+
+/// The discussion prompts, numbered, to end a table with.
+fn prompts(out: &mut String, prompts: &[String]) {
+    if prompts.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "TO DISCUSS");
+    for (i, q) in prompts.iter().enumerate() {
+        out.push_str(&wrap_hanging(q, WIDTH - 6, &format!("{:>3}. ", i + 1), "     "));
+    }
+}
+
+/// Warnings: in full when `verbose`, else one line saying how many.
+pub(super) fn warnings(out: &mut String, title: &str, what: &str, list: &[String], verbose: bool) {
+    if list.is_empty() {
+        return;
+    }
+    if verbose {
+        let _ = writeln!(out, "{title} ({}): {what}", list.len());
+        for w in list {
+            out.push_str(&wrap_hanging(w, WIDTH - 4, "  - ", "    "));
+        }
+    } else {
+        let s = if list.len() == 1 { "" } else { "s" };
+        let line = format!(
+            "{} warning{s} {what} (--verbose lists them; so does --format json).",
+            list.len()
         );
+        out.push_str(&wrap(&line, WIDTH - 2, ""));
     }
     out.push('\n');
 }
@@ -96,7 +146,8 @@ impl Exporter for Table {
         let mut out = String::new();
         header(&mut out, r);
         if let Some(c) = &r.comparison {
-            compare::render(&mut out, r, c);
+            compare::render(&mut out, r, c, self.verbose);
+            prompts(&mut out, &r.scenario.prompts);
             return tidy(&out);
         }
         proportions(&mut out, "RESULT", &r.outcomes);
@@ -110,10 +161,8 @@ impl Exporter for Table {
                 "METRICS", "n", "mean", "sd", "p5", "p50", "p95"
             );
             for m in &r.metrics {
-                let _ = writeln!(
-                    out,
-                    "  {}{:>8}{:>8}{:>8}{:>8}{:>8}{:>8}",
-                    fit(&m.label, 28),
+                let cells = format!(
+                    "{:>8}{:>8}{:>8}{:>8}{:>8}{:>8}",
                     m.count,
                     number(m.mean),
                     number(m.sd),
@@ -121,6 +170,7 @@ impl Exporter for Table {
                     number(m.p50),
                     number(m.p95)
                 );
+                labelled_row(&mut out, "  ", &m.label, 28, &cells);
             }
             out.push('\n');
         }
@@ -165,7 +215,10 @@ impl Exporter for Table {
                 let _ = writeln!(out, "{:>3}. {:>6} of branches", i + 1, pct(p.p));
                 out += &wrap(&p.steps.join(" · "), WIDTH - 7, "       ");
             }
+            out.push('\n');
         }
+        warnings(&mut out, "WARNINGS", "about the scenario", &r.warnings, self.verbose);
+        prompts(&mut out, &r.scenario.prompts);
         tidy(&out)
     }
 }
@@ -175,6 +228,9 @@ fn header(out: &mut String, r: &Report) {
     let _ = writeln!(out, "{}", s.title);
     if let Some(q) = &s.question {
         out.push_str(&wrap(q, WIDTH - 2, ""));
+    }
+    if let Some(passage) = &s.passage {
+        out.push_str(&wrap_hanging(&format!("Read: {passage}"), WIDTH - 8, "", "      "));
     }
     let _ = writeln!(
         out,
