@@ -218,16 +218,23 @@ impl Tally {
         for (c, &f) in self.flags.iter_mut().zip(&r.flags) {
             *c += u64::from(f);
         }
-        for i in 0..r.reached.len() {
-            let (reached, fired) = (r.reached[i], r.fired[i]);
-            self.reached[i] += u64::from(reached > 0);
-            self.fired[i] += u64::from(fired > 0);
-            self.steps[i] += u64::from(reached);
-            self.steps_fired[i] += u64::from(fired);
+        // Slices of one length, so the loop runs without bounds checks.
+        let n = r.reached.len();
+        let (reached, fired) = (&mut self.reached[..n], &mut self.fired[..n]);
+        let (steps, steps_fired) = (&mut self.steps[..n], &mut self.steps_fired[..n]);
+        let (r_reached, r_fired) = (&r.reached[..n], &r.fired[..n]);
+        for i in 0..n {
+            let (re, fi) = (r_reached[i], r_fired[i]);
+            reached[i] += u64::from(re > 0);
+            fired[i] += u64::from(fi > 0);
+            steps[i] += u64::from(re);
+            steps_fired[i] += u64::from(fi);
         }
-        for (i, &k) in r.chosen.iter().enumerate() {
-            self.chosen[i] += u64::from(k > 0);
-            self.chosen_steps[i] += u64::from(k);
+        let k = r.chosen.len();
+        let (chosen, chosen_steps) = (&mut self.chosen[..k], &mut self.chosen_steps[..k]);
+        for (i, &c) in r.chosen.iter().enumerate() {
+            chosen[i] += u64::from(c > 0);
+            chosen_steps[i] += u64::from(c);
         }
         for (m, v) in self.metrics.iter_mut().zip(&r.metrics) {
             if let Some(q) = *v {
