@@ -15,4 +15,5 @@ mod golden;
 mod hostile;
 mod korea;
 mod properties;
+mod scenario_gen;
 mod shards;
