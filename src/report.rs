@@ -24,6 +24,10 @@ pub struct Report {
     pub events: Vec<EventStat>,
     pub metrics: Vec<MetricStat>,
     pub paths: Vec<PathStat>,
+    /// Branches whose path is not among those the run kept: present only
+    /// when it took more than `stats::paths::CAP` distinct paths.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub paths_not_kept: Option<Share>,
     /// What this scenario changes in its base (empty for a base scenario).
     pub changes: Vec<Change>,
     /// What `sim check` warns about (parameters nothing reads, ...).
@@ -167,6 +171,13 @@ pub fn path_step(p: &Program, code: u32) -> String {
     format!("{}: {}", node.id, node.option_name(code & 0xff))
 }
 
+/// A number of branches, and their share of all.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Share {
+    pub count: u64,
+    pub p: f64,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct PathStat {
     /// `node_id: option` for each decision, in order (`yes`/`no` for a
@@ -236,8 +247,8 @@ impl Report {
                 exact_quantiles: mt.quantiles.is_exact(),
             })
             .collect();
-        let paths = t
-            .top_paths(TOP_PATHS)
+        let (top, not_kept) = t.top_paths(TOP_PATHS);
+        let paths = top
             .into_iter()
             .map(|(steps, count)| PathStat {
                 steps: steps.iter().map(|&code| path_step(p, code)).collect(),
@@ -266,6 +277,10 @@ impl Report {
             events,
             metrics,
             paths,
+            paths_not_kept: (not_kept > 0).then(|| Share {
+                count: not_kept,
+                p: ratio(not_kept, n),
+            }),
             changes: p.changes.clone(),
             warnings: p.warnings.clone(),
             comparison: None,

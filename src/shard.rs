@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
 /// Version of the partial format below; parts of another version are refused.
-pub const PARTIAL_FORMAT: u32 = 1;
+pub const PARTIAL_FORMAT: u32 = 2;
 /// Largest partial file read.
 const MAX_PART_BYTES: u64 = 1 << 30;
 

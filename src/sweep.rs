@@ -128,15 +128,24 @@ pub fn sweep_plan(vary: &[Vary]) -> Result<Vec<Pins>, Failure> {
 }
 
 /// Runs the plan's runs `runs` (all on the same branches), in order.
+///
+/// `done(k, n)` is told after each of the `n` runs (for a progress bar).
 pub fn run_plan(
     p: &Program,
     plan: &[Pins],
     runs: std::ops::Range<usize>,
     settings: &RunSettings,
+    done: &dyn Fn(usize, usize),
 ) -> Result<Vec<Tally>, Failure> {
+    let n = runs.len();
     plan[runs]
         .iter()
-        .map(|pins| run_tally(&pinned(p, pins)?, settings))
+        .enumerate()
+        .map(|(k, pins)| {
+            let tally = run_tally(&pinned(p, pins)?, settings);
+            done(k + 1, n);
+            tally
+        })
         .collect()
 }
 
@@ -182,7 +191,7 @@ pub fn sweep_report(
 /// Runs every point of the grid spanned by `vary`.
 pub fn sweep(p: &Program, vary: &[Vary], settings: &RunSettings) -> Result<SweepReport, Failure> {
     let plan = sweep_plan(vary)?;
-    let tallies = run_plan(p, &plan, 0..plan.len(), settings)?;
+    let tallies = run_plan(p, &plan, 0..plan.len(), settings, &|_, _| {})?;
     sweep_report(p, vary, &plan, &tallies, settings)
 }
 
@@ -342,6 +351,6 @@ pub fn sensitivity_report(
 pub fn sensitivity(p: &Program, outcome: Option<&str>, settings: &RunSettings) -> Result<SensitivityReport, Failure> {
     check_outcome(p, outcome)?;
     let plan = sensitivity_plan(p);
-    let tallies = run_plan(p, &plan, 0..plan.len(), settings)?;
+    let tallies = run_plan(p, &plan, 0..plan.len(), settings, &|_, _| {})?;
     sensitivity_report(p, outcome, &tallies, settings)
 }

@@ -6,6 +6,7 @@ mod args;
 mod commands;
 mod explain;
 mod output;
+mod progress;
 mod report;
 mod runs;
 

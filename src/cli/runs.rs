@@ -110,7 +110,10 @@ fn work(
             }
             PartData::Grid {
                 first: runs.start,
-                tallies: crate::sweep::run_plan(p, &plan, runs, &s).map_err(input)?,
+                tallies: {
+                    let bar = super::progress::Progress::new(if command == "sweep" { "sweep" } else { "sensitivity" });
+                    crate::sweep::run_plan(p, &plan, runs, &s, &|k, n| bar.set(k, n)).map_err(input)?
+                },
             }
         }
     })

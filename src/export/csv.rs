@@ -92,6 +92,10 @@ impl Exporter for Csv {
             row("path", &id, "p", p.p.to_string());
             texts.push(("path".into(), id, "steps".into(), p.steps.join(" > ")));
         }
+        if let Some(other) = &r.paths_not_kept {
+            row("path", "not_kept", "count", other.count.to_string());
+            row("path", "not_kept", "p", other.p.to_string());
+        }
         if let Some(c) = &r.comparison {
             texts.push((
                 "comparison".into(),

@@ -4,6 +4,7 @@
 
 pub mod interval;
 pub mod moments;
+pub mod paths;
 pub mod quantile;
 pub mod score;
 
@@ -188,8 +189,7 @@ pub struct Tally {
     pub chosen: Vec<u64>,
     pub chosen_steps: Vec<u64>,
     pub metrics: Vec<MetricTally>,
-    #[serde(with = "sorted_map")]
-    pub paths: PathCounts,
+    pub paths: paths::PathTable,
 }
 
 impl Tally {
@@ -207,7 +207,7 @@ impl Tally {
             chosen: vec![0; options],
             chosen_steps: vec![0; options],
             metrics: vec![MetricTally::default(); shape.metrics],
-            paths: PathCounts::default(),
+            paths: paths::PathTable::default(),
         }
     }
 
@@ -242,12 +242,7 @@ impl Tally {
                 m.quantiles.add_fixed(q);
             }
         }
-        match self.paths.get_mut(&r.path[..]) {
-            Some(c) => *c += 1,
-            None => {
-                self.paths.insert(r.path.clone().into_boxed_slice(), 1);
-            }
-        }
+        self.paths.add(&r.path);
     }
 
     pub fn merge(mut self, other: Tally) -> Tally {
@@ -265,17 +260,16 @@ impl Tally {
             a.moments.merge(&b.moments);
             a.quantiles.merge(&b.quantiles);
         }
-        for (k, v) in other.paths {
-            *self.paths.entry(k).or_insert(0) += v;
-        }
+        self.paths.merge(other.paths);
         self
     }
 
-    /// The `k` most frequent paths, ties broken by the path itself.
-    pub fn top_paths(&self, k: usize) -> Vec<(&[u32], u64)> {
-        let mut all: Vec<(&[u32], u64)> = self.paths.iter().map(|(p, &c)| (&p[..], c)).collect();
+    /// The `k` most frequent paths kept, ties broken by the path itself,
+    /// and the branches whose path the table did not keep (see [`paths`]).
+    pub fn top_paths(&self, k: usize) -> (Vec<(&[u32], u64)>, u64) {
+        let (mut all, other) = self.paths.finished();
         all.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
         all.truncate(k);
-        all
+        (all, other)
     }
 }

@@ -345,3 +345,12 @@ fn explain_tells_several_branches_and_lists_draws_only_when_asked() {
     let o = sim(["explain".as_ref(), file.as_os_str()]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+#[test]
+fn progress_is_never_written_to_a_file_or_a_pipe() {
+    // Stderr is a pipe here: however long the sensitivity runs, no bar.
+    let f = fixture("harbour.toml");
+    let o = sim(["sensitivity".as_ref(), f.as_os_str(), "-n".as_ref(), "20000".as_ref()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stderr(&o), "");
+}

@@ -104,7 +104,7 @@ fn parts_that_do_not_belong_together_are_refused() {
     // Another version of the format, or of sim.
     let text = std::fs::read_to_string(&a2).unwrap();
     let old = dir.join("old.json");
-    std::fs::write(&old, text.replacen("\"partial_format\":1", "\"partial_format\":0", 1)).unwrap();
+    std::fs::write(&old, text.replacen("\"partial_format\":2", "\"partial_format\":0", 1)).unwrap();
     merge_fails(&[&a1, &old, &a3], "is a partial result of format 0");
     let other_engine = dir.join("engine.json");
     let v = format!("\"engine_version\":\"{}\"", env!("CARGO_PKG_VERSION"));
@@ -134,4 +134,27 @@ fn a_shard_is_k_of_n() {
         })
         .sum();
     assert_eq!(total, 100);
+}
+
+/// Past `stats::paths::CAP` distinct paths the table keeps a fixed sample
+/// (by hash) with exact counts: the output says so, and it is the same
+/// whole, in parts, on any number of threads or batch size.
+#[test]
+fn a_run_with_more_paths_than_kept_says_so_and_is_the_same_however_split() {
+    let f = fixture("many_paths.toml");
+    let f = f.to_str().unwrap();
+    let args = ["run", f, "-n", "200000"];
+    let (whole, merged) = whole_and_merged(&args, 3, "json");
+    assert!(whole == merged, "merged parts differ from the whole run");
+    let other = sim(["run", f, "-n", "200000", "-j", "1", "--batch-size", "777", "-f", "json"]);
+    assert!(other.stdout == whole, "threads or batch size changed the paths");
+    let json: serde_json::Value = serde_json::from_slice(&whole).unwrap();
+    let not_kept = json["paths_not_kept"]["count"].as_u64().expect("paths_not_kept");
+    assert!(not_kept > 0 && not_kept < 200_000, "{not_kept}");
+    assert_eq!(json["paths"].as_array().unwrap().len(), 10);
+    let table = crate::common::stdout(&sim(["run", f, "-n", "200000"]));
+    assert!(table.contains("More than 65536 distinct paths"), "{table}");
+    // Under the cap, nothing is said.
+    let small: serde_json::Value = serde_json::from_slice(&sim(["run", f, "-n", "3000", "-f", "json"]).stdout).unwrap();
+    assert!(small.get("paths_not_kept").is_none());
 }

@@ -215,6 +215,15 @@ impl Exporter for Table {
                 let _ = writeln!(out, "{:>3}. {:>6} of branches", i + 1, pct(p.p));
                 out += &wrap(&p.steps.join(" · "), WIDTH - 7, "       ");
             }
+            if let Some(other) = &r.paths_not_kept {
+                let note = format!(
+                    "More than {} distinct paths: the run kept exact counts for {} of them, chosen by a fixed hash (not by frequency, so a common path may be missing above); {} of branches took a path not kept.",
+                    crate::stats::paths::CAP,
+                    crate::stats::paths::CAP,
+                    pct(other.p)
+                );
+                out += &wrap(&note, WIDTH - 2, "  ");
+            }
             out.push('\n');
         }
         warnings(&mut out, "WARNINGS", "about the scenario", &r.warnings, self.verbose);
