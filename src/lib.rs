@@ -5,6 +5,7 @@
 //! and reports outcome frequencies with honest intervals.
 
 pub mod catalogue;
+pub mod class;
 pub mod cli;
 pub mod compare;
 pub mod diagnostic;

@@ -226,7 +226,7 @@ pub struct Swing {
 }
 
 /// The low and high values to pin a parameter at, and why those.
-fn pins(value: &ParamValue, range: Option<(f64, f64)>) -> Option<(f64, f64, String)> {
+pub fn pins(value: &ParamValue, range: Option<(f64, f64)>) -> Option<(f64, f64, String)> {
     match (value, range) {
         (_, Some((lo, hi))) => Some((lo, hi, "stated range".into())),
         (

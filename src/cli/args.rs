@@ -21,7 +21,8 @@ Examples:
   sim list scenarios/historical.toml
   sim explain scenarios/historical.toml --branch 42
   sim explain scenarios/no_us_intervention.toml --sample 4
-  sim report scenarios/no_us_intervention.toml -o no_us_intervention.html";
+  sim report scenarios/no_us_intervention.toml -o no_us_intervention.html
+  sim class scenarios/no_us_intervention.toml --bind 0.0.0.0";
 
 #[derive(Parser, Debug)]
 #[command(
@@ -73,6 +74,9 @@ pub enum Command {
     /// scenarios, with a predict-then-reveal exercise, charts, stories,
     /// prompts and assumptions.
     Report(ReportArgs),
+    /// Serve a live class session: students predict from their browsers,
+    /// the teacher reveals, then they explore (docs/class.md).
+    Class(ClassArgs),
 }
 
 #[derive(Args, Debug)]
@@ -268,4 +272,36 @@ pub struct ReportArgs {
     /// The result the sensitivity chart explains [default: the most likely].
     #[arg(long, requires = "sensitivity")]
     pub outcome: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct ClassArgs {
+    /// The scenarios of the session; students are given them in turn.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// Port to listen on (0: any free port).
+    #[arg(long, default_value_t = 8080)]
+    pub port: u16,
+    /// Address to listen on: 127.0.0.1 for this computer only, 0.0.0.0 (or
+    /// a LAN address) to open the session to the room.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub bind: std::net::IpAddr,
+    /// The SQLite file that keeps the session (resumed when it exists).
+    #[arg(long, default_value = "class.sqlite")]
+    pub db: PathBuf,
+    /// Number of branches [default: each scenario's].
+    #[arg(long, short = 'n')]
+    pub branches: Option<u64>,
+    /// Random seed [default: each scenario's].
+    #[arg(long, short = 's')]
+    pub seed: Option<u64>,
+    /// Worker threads for the first runs [default: one per core].
+    #[arg(long, short = 'j', default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=1024))]
+    pub threads: u64,
+    /// Branches of a student's explore rerun (at most the scenario's).
+    #[arg(long, default_value_t = 20_000, value_parser = clap::value_parser!(u64).range(100..=10_000_000))]
+    pub explore_branches: u64,
+    /// Explore reruns each student (address) may ask for per minute.
+    #[arg(long, default_value_t = 6, value_parser = clap::value_parser!(u64).range(1..=1000))]
+    pub explore_per_minute: u64,
 }

@@ -81,6 +81,7 @@ pub fn execute(command: Command) -> Result<(), Failure> {
         }
         Command::Merge(args) => runs::merge(&args),
         Command::Report(args) => super::report::report(&args),
+        Command::Class(args) => super::class::class(&args),
     }
 }
 

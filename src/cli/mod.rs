@@ -3,6 +3,7 @@
 //! error), 2 (bad input or usage).
 
 mod args;
+mod class;
 mod commands;
 mod explain;
 mod output;
@@ -34,6 +35,7 @@ const SUBCOMMANDS: &[&str] = &[
     "man",
     "merge",
     "report",
+    "class",
     "help",
 ];
 

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 const BRANCHES: &str = "2000";
 
-fn browser_ready() -> bool {
+pub fn browser_ready() -> bool {
     require("chromium", "command -v chromium")
         && require("node", "command -v node")
         && require(

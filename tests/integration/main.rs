@@ -1,6 +1,7 @@
 //! Integration tests for `sim`, as one test binary.
 
 mod browser;
+mod class;
 mod cli;
 mod common;
 mod compare;
