@@ -6,6 +6,7 @@ use super::Class;
 use super::store::Prediction;
 use crate::catalogue::Catalogue;
 use crate::engine::run::{DEFAULT_BATCH, RunSettings};
+use crate::handout::svg::{self, BarRow, Estimate};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, Query, State};
@@ -231,6 +232,33 @@ pub async fn results(State(class): Shared, Query(q): Query<HashMap<String, Strin
             json!({ "id": o.id, "label": o.label, "p": o.p, "ci95": o.ci95, "class_mean": mean, "class_n": n })
         })
         .collect();
+    // The handout's bar chart: the class's mean prediction against the simulation.
+    let rows: Vec<BarRow> = r
+        .outcomes
+        .iter()
+        .enumerate()
+        .map(|(i, o)| BarRow {
+            label: &o.label,
+            base: (!predictions.is_empty()).then(|| {
+                let mean = predictions.iter().map(|x| x.p[i]).sum::<f64>() / predictions.len() as f64;
+                Estimate {
+                    p: mean,
+                    lo: mean,
+                    hi: mean,
+                }
+            }),
+            this: Estimate {
+                p: o.p,
+                lo: o.ci95[0],
+                hi: o.ci95[1],
+            },
+        })
+        .collect();
+    let chart = svg::bars(
+        "The class's mean prediction and the simulation (with its 95% interval)",
+        &rows,
+        Some("class mean"),
+    );
     let brier: Vec<Value> = predictions
         .iter()
         .map(|x| json!({ "student": x.student, "score": crate::stats::score::brier(&x.p, &p) }))
@@ -255,6 +283,7 @@ pub async fn results(State(class): Shared, Query(q): Query<HashMap<String, Strin
         "outcomes": outcomes,
         "brier": brier,
         "own_brier": crate::stats::score::brier(&p, &p),
+        "chart": chart.into_string(),
         "stories": stories,
     }))
     .into_response())

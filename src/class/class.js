@@ -86,6 +86,8 @@
           better + " of the class's " + res.brier.length + " predictions scored better.");
       } else lines.push("You did not submit a prediction for this scenario.");
       lines.forEach(function (t) { var p = document.createElement("p"); p.textContent = t; score.appendChild(p); });
+      // The chart is the server's own SVG (every label escaped there).
+      results.querySelector("figure.chart").innerHTML = res.chart;
       var stories = results.querySelector(".stories");
       res.stories.slice(0, 2).forEach(function (s) {
         var art = document.createElement("article"); art.className = "story";
@@ -147,7 +149,7 @@
           });
           s.querySelector("button.reveal").disabled = sc.revealed;
           var table = s.querySelector("table.spread");
-          if (!sc.revealed) { table.hidden = true; return; }
+          if (!sc.revealed) { table.hidden = true; s.querySelector("figure.chart").innerHTML = ""; return; }
           if (!table.hidden) return;
           api("GET", "/api/results?scenario=" + encodeURIComponent(sc.id)).then(function (res) {
             if (res.status !== 200) return;
@@ -156,6 +158,7 @@
               row(tbody, [o.label, pct(o.p), o.class_mean === null ? "-" : pct(o.class_mean), String(o.class_n)]);
             });
             table.hidden = false;
+            s.querySelector("figure.chart").innerHTML = res.body.chart;
           });
         });
       });

@@ -103,6 +103,7 @@ pub async fn student(State(class): State<Arc<Class>>, Path(id): Path<String>) ->
                 div.results hidden {
                     h3 { "2. What the simulation gives" }
                     div.score {}
+                    figure.chart {}
                     table.figures.outcomes {
                         thead { tr { th { "ending" } th { "simulation" } th { "95% interval" } th { "you" } th { "class mean" } } }
                         tbody {}
@@ -163,6 +164,7 @@ pub async fn teacher(State(class): State<Arc<Class>>, Query(q): Query<HashMap<St
                     h2 { (r.scenario.title) }
                     @if let Some(q) = &r.scenario.question { p.question { (q) } }
                     p.counts role="status" {}
+                    figure.chart {}
                     ul.students {}
                     p { button.reveal type="button" { "Reveal" } " " button.reset type="button" { "Reset (clear predictions)" } }
                     table.figures.spread hidden {

@@ -74,6 +74,11 @@ fn x_of(p: f64) -> f64 {
 /// Horizontal bars from 0 to 100%, one per run, with their 95% intervals
 /// as whiskers and the value written at the end of each bar.
 pub fn bars(title: &str, rows: &[BarRow], base_name: Option<&str>) -> Markup {
+    bars_named(title, rows, base_name, "this scenario")
+}
+
+/// [`bars`], with this run's name in the legend given.
+pub fn bars_named(title: &str, rows: &[BarRow], base_name: Option<&str>, this_name: &str) -> Markup {
     const LINE: f64 = 15.0;
     const BAR: f64 = 12.0;
     let paired = rows.iter().any(|r| r.base.is_some());
@@ -110,7 +115,7 @@ pub fn bars(title: &str, rows: &[BarRow], base_name: Option<&str>) -> Markup {
                 rect x="8" y="4" width="12" height="12" fill=(BASE) {}
                 text x="24" y="14" { (base_name.unwrap_or("base")) }
                 rect x="300" y="4" width="12" height="12" fill=(THIS) {}
-                text x="316" y="14" { "this scenario" }
+                text x="316" y="14" { (this_name) }
             }
             @for (r, (label, top)) in rows.iter().zip(&layout) {
                 @for (i, l) in label.iter().enumerate() {
@@ -119,7 +124,7 @@ pub fn bars(title: &str, rows: &[BarRow], base_name: Option<&str>) -> Markup {
                 @let y = top + label.len() as f64 * LINE;
                 @if let Some(b) = r.base {
                     (bar(b, y, BASE, base_name.unwrap_or("base")))
-                    (bar(r.this, y + BAR + 4.0, THIS, "this scenario"))
+                    (bar(r.this, y + BAR + 4.0, THIS, this_name))
                 } @else {
                     (bar(r.this, y, BASE, "simulated"))
                 }

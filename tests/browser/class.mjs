@@ -46,6 +46,7 @@ for (const page of pages) {
     brier: Number(await page.getAttribute(".score", "data-brier")),
     rows: await page.$$eval("tr.result", (rs) => rs.map((r) => ({ id: r.dataset.id, p: Number(r.dataset.p) }))),
     stories: await page.$$eval("article.story", (a) => a.length),
+    charts: await page.$$eval("figure.chart svg", (c) => c.length),
     explore_shown: await page.isVisible(".explore"),
   });
 }

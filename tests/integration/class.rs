@@ -260,6 +260,8 @@ fn a_session_takes_predictions_refuses_bad_ones_reveals_and_survives_a_kill() {
             assert_eq!(got["ci95"], w["ci95"]);
             assert_eq!(got["class_n"], 40);
         }
+        let chart = res["chart"].as_str().unwrap();
+        assert!(chart.starts_with("<svg") && chart.contains("class mean"), "{chart}");
         let scores = res["brier"].as_array().unwrap();
         assert_eq!(scores.len(), 40);
         for s in scores {
@@ -404,6 +406,7 @@ fn two_students_and_a_teacher_in_chromium() {
             .collect();
         assert_eq!(shown, p);
         assert_eq!(page["stories"], 2);
+        assert_eq!(page["charts"], 1, "the bar chart of the class against the simulation");
         assert_eq!(page["explore_shown"], true);
     }
     assert!(
