@@ -65,6 +65,19 @@ impl Class {
     }
 }
 
+/// The address the room reaches this computer at, when listening on every
+/// interface: the one the system would send from (a UDP "connect" sends
+/// nothing), else a placeholder for the teacher to fill in.
+fn room_address() -> String {
+    std::net::UdpSocket::bind("0.0.0.0:0")
+        .and_then(|s| s.connect("192.0.2.1:9").map(|()| s))
+        .and_then(|s| s.local_addr())
+        .map(|a| a.ip())
+        .ok()
+        .filter(|ip| !ip.is_unspecified() && !ip.is_loopback())
+        .map_or_else(|| "THIS-COMPUTERS-ADDRESS".to_string(), |ip| ip.to_string())
+}
+
 /// Random letters and digits, from the operating system.
 fn secret(len: usize, alphabet: &[u8]) -> Result<String, String> {
     let mut bytes = vec![0u8; len];
@@ -109,7 +122,7 @@ pub fn serve(settings: Settings, announce: impl FnOnce(&str, &str)) -> Result<()
             .map_err(|e| format!("cannot listen on {}:{}: {e}", settings.bind, settings.port))?;
         let at = listener.local_addr().map_err(|e| e.to_string())?;
         let host = if settings.bind.is_unspecified() {
-            "YOUR-ADDRESS".to_string()
+            room_address()
         } else {
             at.ip().to_string()
         };

@@ -414,3 +414,37 @@ fn two_students_and_a_teacher_in_chromium() {
         "the dashboard screenshot is nearly empty"
     );
 }
+
+#[test]
+fn opened_to_the_room_it_prints_the_address_students_can_reach() {
+    let dir = temp_dir();
+    let server = start(
+        &["scenarios/historical.toml"],
+        &dir.join("c.sqlite"),
+        &["--bind", "0.0.0.0"],
+    );
+    let host = server
+        .base
+        .trim_start_matches("http://")
+        .rsplit_once(':')
+        .unwrap()
+        .0
+        .to_string();
+    match host.parse::<std::net::IpAddr>() {
+        // The machine's own address: it answers there.
+        Ok(ip) => {
+            assert!(!ip.is_loopback() && !ip.is_unspecified(), "{ip}");
+            assert_eq!(
+                agent()
+                    .get(format!("{}/healthz", server.base))
+                    .call()
+                    .unwrap()
+                    .status()
+                    .as_u16(),
+                200
+            );
+        }
+        // A machine with no network says so instead of printing a wrong address.
+        Err(_) => assert_eq!(host, "THIS-COMPUTERS-ADDRESS"),
+    }
+}
