@@ -48,18 +48,7 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let Ok(fast) = sim::program::compile(&sc) else { return };
-    let mut plain = fast.clone();
-    let last = plain.meta.clock.last;
-    for n in plain.processes.iter_mut() {
-        let first = match n.timing {
-            sim::program::Timing::At(t) => t,
-            _ => 0,
-        };
-        n.window = (first, last);
-        n.window_from_params = false;
-        n.steady = false;
-        n.chance_breaks = None;
-    }
+    let plain = fast.without_shortcuts();
     let seed = data.len() as u64;
     let (mut quiet, mut walked, mut stripped) = (
         Workspace::new(&fast, seed),

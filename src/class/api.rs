@@ -443,7 +443,7 @@ pub async fn explore(State(class): Shared, ConnectInfo(client): ConnectInfo<Sock
     let _turn = class.queue.acquire().await.map_err(|e| internal(e.to_string()))?;
     let class2 = class.clone();
     let report = tokio::task::spawn_blocking(move || {
-        let sc = class2.scenario(&id).expect("checked above"); // ok: `known` found it
+        let sc = class2.scenario(&id).ok_or_else(|| format!("no scenario `{id}`"))?;
         let settings = RunSettings {
             seed: sc.report.seed,
             first: 0,

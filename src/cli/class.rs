@@ -2,11 +2,10 @@
 //! stories, prints the teacher's and the students' addresses, and serves
 //! the session (see `crate::class`).
 
-use super::args::{ClassArgs, RunOptions};
-use super::runs::{Outcome, run_failure, whole};
+use super::args::ClassArgs;
+use super::runs::{Shown, classroom_options, shown};
 use super::{Failure, output};
 use crate::class::{Scenario, Settings, serve};
-use crate::shard::Invocation;
 
 pub fn class(args: &ClassArgs) -> Result<(), Failure> {
     if args.db.extension().is_some_and(|e| e.eq_ignore_ascii_case("toml")) {
@@ -15,51 +14,23 @@ pub fn class(args: &ClassArgs) -> Result<(), Failure> {
             args.db.display()
         )));
     }
-    let options = RunOptions {
-        branches: args.branches,
-        seed: args.seed,
-        threads: args.threads,
-        batch_size: crate::engine::run::DEFAULT_BATCH,
-        format: None,
-        output: None,
-        shard: None,
-        verbose: false,
-    };
+    let options = classroom_options(args.branches, args.seed, args.threads);
     let mut scenarios: Vec<Scenario> = Vec::new();
     for file in &args.files {
-        let inv = Invocation {
-            command: "run".into(),
-            cwd: std::env::current_dir().unwrap_or_default(),
-            file: file.clone(),
-            base: None,
-            set: Vec::new(),
-            interventions: Vec::new(),
-            no_base: false,
-            vary: Vec::new(),
-            outcome: None,
-            seed: 0,
-            branches: 0,
-        };
-        let (Outcome::Run(report), loaded) = whole(inv, &options)? else {
-            return Err(Failure::Internal("a run gave no run report".into()));
-        };
+        let Shown {
+            report,
+            loaded,
+            stories,
+        } = shown(file, &options, 4)?;
         let id = &report.scenario.id;
         if scenarios.iter().any(|s| &s.report.scenario.id == id) {
             return Err(Failure::Input(format!(
                 "error: two scenarios of the session have the id `{id}`; give each once\n"
             )));
         }
-        let p = &loaded.program;
-        let base = loaded.base.as_ref().map(|(b, _)| b);
-        let picks = crate::stories::choose(p, report.seed, report.branches, 4).map_err(|e| run_failure(p, e))?;
-        let stories = picks
-            .iter()
-            .map(|pick| crate::handout::story(p, base, report.seed, pick))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| run_failure(p, e))?;
         scenarios.push(Scenario {
             file: file.clone(),
-            report: *report,
+            report,
             program: loaded.program,
             stories,
         });

@@ -1,8 +1,8 @@
 //! `sim report`: runs each scenario whole (as `sim FILE` would, with the
 //! same seed and branches) and writes the classroom handout, one HTML page.
 
-use super::args::{ReportArgs, RunOptions};
-use super::runs::{Outcome, run_failure, whole};
+use super::args::ReportArgs;
+use super::runs::{Outcome, Shown, classroom_options, plain_invocation, shown, whole};
 use super::{Failure, output};
 use crate::handout::{self, Handout, Section};
 use crate::shard::Invocation;
@@ -18,50 +18,27 @@ pub fn report(args: &ReportArgs) -> Result<(), Failure> {
                 .into(),
         ));
     }
-    let options = RunOptions {
-        branches: args.branches,
-        seed: args.seed,
-        threads: args.threads,
-        batch_size: crate::engine::run::DEFAULT_BATCH,
-        format: None,
-        output: None,
-        shard: None,
-        verbose: false,
-    };
+    let options = classroom_options(args.branches, args.seed, args.threads);
     let mut sections = Vec::new();
     let mut inputs = Vec::new();
     for file in &args.files {
         let inv = |command: &str| Invocation {
-            command: command.into(),
-            cwd: std::env::current_dir().unwrap_or_default(),
-            file: file.clone(),
-            base: None,
-            set: Vec::new(),
-            interventions: Vec::new(),
-            no_base: command != "run",
             vary: args.sweep.iter().cloned().collect(),
             outcome: args.outcome.clone(),
-            seed: 0,
-            branches: 0,
+            ..plain_invocation(command, file)
         };
-        let (Outcome::Run(run), loaded) = whole(inv("run"), &options)? else {
-            return Err(Failure::Internal("a run gave no run report".into()));
-        };
-        let p = &loaded.program;
-        let base = loaded.base.as_ref().map(|(b, _)| b);
-        let picks = crate::stories::choose(p, run.seed, run.branches, STORIES).map_err(|e| run_failure(p, e))?;
-        let stories = picks
-            .iter()
-            .map(|pick| handout::story(p, base, run.seed, pick))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| run_failure(p, e))?;
+        let Shown {
+            report,
+            loaded,
+            stories,
+        } = shown(file, &options, STORIES)?;
         let reproduce = format!(
             "sim {} --seed {} --branches {}",
             quote(&file.to_string_lossy()),
-            run.seed,
-            run.branches
+            report.seed,
+            report.branches
         );
-        let mut section = Section::new(*run, p, stories, reproduce);
+        let mut section = Section::new(report, &loaded.program, stories, reproduce);
         if args.sweep.is_some() {
             if let (Outcome::Sweep(s), _) = whole(inv("sweep"), &options)? {
                 section.sweep = Some(s);

@@ -204,6 +204,68 @@ pub(super) fn whole(mut inv: Invocation, options: &RunOptions) -> Result<(Outcom
     Ok((outcome(&inv, &loaded, &data)?, loaded))
 }
 
+/// What a classroom command shows of one scenario: its whole run (as
+/// `sim FILE` gives it, against its base when it extends one), what was
+/// loaded, and `stories` branches told (chosen by `stories::choose`).
+pub(super) struct Shown {
+    pub(super) report: Report,
+    pub(super) loaded: Loaded,
+    pub(super) stories: Vec<crate::handout::Story>,
+}
+
+/// The run options of `report` and `class`: branches, seed and threads.
+pub(super) fn classroom_options(branches: Option<u64>, seed: Option<u64>, threads: u64) -> RunOptions {
+    RunOptions {
+        branches,
+        seed,
+        threads,
+        batch_size: crate::engine::run::DEFAULT_BATCH,
+        format: None,
+        output: None,
+        shard: None,
+        verbose: false,
+    }
+}
+
+/// An invocation of `command` on `file` alone (no overrides).
+pub(super) fn plain_invocation(command: &str, file: &std::path::Path) -> Invocation {
+    Invocation {
+        command: command.into(),
+        cwd: std::env::current_dir().unwrap_or_default(),
+        file: file.to_path_buf(),
+        base: None,
+        set: Vec::new(),
+        interventions: Vec::new(),
+        no_base: command != "run",
+        vary: Vec::new(),
+        outcome: None,
+        seed: 0,
+        branches: 0,
+    }
+}
+
+/// Runs `file` whole and tells `stories` of its branches.
+pub(super) fn shown(file: &std::path::Path, options: &RunOptions, stories: usize) -> Result<Shown, Failure> {
+    let (Outcome::Run(report), loaded) = whole(plain_invocation("run", file), options)? else {
+        return Err(Failure::Internal("a run gave no run report".into()));
+    };
+    let p = &loaded.program;
+    let base = loaded.base.as_ref().map(|(b, _)| b);
+    let told = crate::stories::choose(p, report.seed, report.branches, stories)
+        .and_then(|picks| {
+            picks
+                .iter()
+                .map(|pick| crate::handout::story(p, base, report.seed, pick))
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .map_err(|e| run_failure(p, e))?;
+    Ok(Shown {
+        report: *report,
+        loaded,
+        stories: told,
+    })
+}
+
 /// Runs a command whole, or as one part when `--shard K/N` is given.
 pub fn execute(mut inv: Invocation, options: &RunOptions) -> Result<(), Failure> {
     let loaded = load(&inv)?;

@@ -505,6 +505,25 @@ impl Program {
 
     /// A copy with parameter `name` pinned to `value` (for sweeps and
     /// sensitivity; every other node keeps its noise).
+    /// The same program with every engine shortcut stripped (process
+    /// windows, steady conditions, chance breaks): what the tests and the
+    /// fuzzer compare the fast engine with.
+    pub fn without_shortcuts(&self) -> Program {
+        let mut plain = self.clone();
+        let last = plain.meta.clock.last;
+        for n in plain.processes.iter_mut() {
+            let first = match n.timing {
+                Timing::At(t) => t,
+                _ => 0,
+            };
+            n.window = (first, last);
+            n.window_from_params = false;
+            n.steady = false;
+            n.chance_breaks = None;
+        }
+        plain
+    }
+
     pub fn with_param(&self, name: &str, value: f64) -> Result<Program, String> {
         let mut p = self.clone();
         let known: Vec<&str> = self.params.iter().map(|x| x.name.as_str()).collect();

@@ -103,18 +103,7 @@ fn shortcuts_change_no_result() {
         fixture("harbour.toml"),
     ] {
         let fast = program(&file, &[]);
-        let mut plain = fast.clone();
-        let last = plain.meta.clock.last;
-        for n in plain.processes.iter_mut() {
-            let first = match n.timing {
-                sim::program::Timing::At(t) => t,
-                _ => 0,
-            };
-            n.window = (first, last);
-            n.window_from_params = false;
-            n.steady = false;
-            n.chance_breaks = None;
-        }
+        let plain = fast.without_shortcuts();
         let s = RunSettings {
             first: 0,
             seed: 11,
