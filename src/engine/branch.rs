@@ -3,6 +3,7 @@
 //! process steps due, each deciding by its rule and applying its effects;
 //! stop when `stop_when` holds; record what happened.
 
+use super::agenda::Agenda;
 use super::decide::{Ctx, Decision, Why, decide};
 use super::rng::Lanes;
 use super::schedule::{IDLE, NEVER, NodeState, Quiet, grid, key, tick_of};
@@ -30,6 +31,8 @@ pub struct Workspace {
     pub record: Record,
     pub(super) scratch: Vec<f64>,
     pub(super) nodes: Vec<NodeState>,
+    /// When each node is next due.
+    pub(super) agenda: Agenda,
     /// Per node: the ticks it may run in, narrowed by the branch's parameters.
     pub(super) windows: Vec<(u32, u32)>,
     /// The one-shot events with a fixed date: (tick, node), in order. They
@@ -77,6 +80,7 @@ impl Workspace {
             record: Record::new(&program.shape()),
             scratch: Vec::with_capacity(64),
             nodes: vec![IDLE; count],
+            agenda: Agenda::new(count),
             windows: program.nodes().map(|n| n.window).collect(),
             fixed,
             moving,
@@ -112,6 +116,7 @@ pub fn run_branch<T: Trace>(p: &Program, ws: &mut Workspace, branch: u64, trace:
     for &i in &ws.moving {
         ws.nodes[i as usize] = IDLE;
     }
+    ws.agenda.clear();
     ws.version = 0;
     ws.stop = None;
     ws.now = 0;
@@ -123,10 +128,7 @@ pub fn run_branch<T: Trace>(p: &Program, ws: &mut Workspace, branch: u64, trace:
     let mut stopped = None;
     loop {
         let fixed_key = ws.fixed.get(cursor).map_or(NEVER, |&t| key(t, cursor as u32));
-        let mut next = fixed_key;
-        for &i in &ws.moving {
-            next = next.min(ws.nodes[i as usize].due);
-        }
+        let next = fixed_key.min(ws.agenda.first());
         if next == NEVER || tick_of(next) > clock.last {
             break;
         }
@@ -240,7 +242,7 @@ fn visit<T: Trace>(
     let node = p.node(i);
     let iu = i as usize;
     if node.kind == NodeKind::Event && !node.is_watched() {
-        ws.nodes[iu].due = NEVER;
+        ws.agenda.set(i, NEVER);
         let holds = node.when.eval(&ws.slots, &mut ws.stack) != 0.0;
         return step(p, ws, i, holds, branch, trace);
     }
@@ -257,12 +259,12 @@ fn visit<T: Trace>(
     };
     if node.kind == NodeKind::Event {
         // Watched: it happens at the first tick its condition holds.
-        let s = &mut ws.nodes[iu];
-        s.due = match (holds, node.steady) {
+        let due = match (holds, node.steady) {
             (true, _) | (false, true) => NEVER,
-            (false, false) if t < s.last => key(t + 1, i),
+            (false, false) if t < ws.nodes[iu].last => key(t + 1, i),
             (false, false) => NEVER,
         };
+        ws.agenda.set(i, due);
         return if holds {
             step(p, ws, i, true, branch, trace)
         } else {
@@ -272,7 +274,7 @@ fn visit<T: Trace>(
     let k = ws.nodes[iu].k;
     if !holds {
         // A steady condition sleeps until an effect makes it stale.
-        ws.nodes[iu].due = NEVER;
+        ws.agenda.set(i, NEVER);
         if !node.steady {
             ws.schedule_step(p, i, k + 1);
         }

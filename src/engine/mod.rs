@@ -2,6 +2,7 @@
 //! branch loop and its schedule, decision rules, parallel batches merged
 //! exactly, and narratives.
 
+mod agenda;
 pub mod branch;
 pub mod decide;
 pub mod dist;

@@ -77,7 +77,6 @@ pub const FRESH: Hazard = Hazard {
 /// A node's timing in one branch.
 #[derive(Debug, Clone, Copy)]
 pub struct NodeState {
-    pub due: u64,
     /// Whether the node has a start in this branch (a node timed after
     /// another has none until that one fires).
     pub started: bool,
@@ -96,7 +95,6 @@ pub struct NodeState {
 }
 
 pub const IDLE: NodeState = NodeState {
-    due: NEVER,
     started: false,
     origin: 0,
     first: 0,
@@ -151,7 +149,7 @@ impl Workspace {
         let (w0, w1) = self.windows[i as usize];
         s.first = at.max(w0);
         s.last = end.min(w1).min(clock.last);
-        s.due = match (node.kind, node.is_watched()) {
+        let due = match (node.kind, node.is_watched()) {
             (NodeKind::Process, _) => {
                 s.k = grid_from(node, clock, at, s.first);
                 let t = grid(node, clock, at, s.k);
@@ -162,6 +160,7 @@ impl Workspace {
             (NodeKind::Event, false) if at <= clock.last => key(at, i),
             (NodeKind::Event, false) => NEVER,
         };
+        self.agenda.set(i, due);
     }
 
     /// Schedules a process's step `k` (or nothing, past its window or bound).
@@ -170,11 +169,12 @@ impl Workspace {
         let s = &mut self.nodes[i as usize];
         s.k = k;
         let t = grid(node, &p.meta.clock, s.origin, k);
-        s.due = if t <= s.last && self.record.reached[i as usize] < node.max_steps {
+        let due = if t <= s.last && self.record.reached[i as usize] < node.max_steps {
             key(t, i)
         } else {
             NEVER
         };
+        self.agenda.set(i, due);
     }
 
     /// An effect at key `now` wrote a slot node `j` reads: forget what was
@@ -192,7 +192,7 @@ impl Workspace {
             self.schedule_step(p, j, k);
             return;
         }
-        if s.due != NEVER || (node.kind == NodeKind::Event && !node.is_watched()) {
+        if self.agenda.due(j) != NEVER || (node.kind == NodeKind::Event && !node.is_watched()) {
             return;
         }
         // Asleep: due again at its next turn after now.
@@ -202,7 +202,7 @@ impl Workspace {
             let k = grid_from(node, clock, s.origin, next.max(s.first)).max(s.k);
             self.schedule_step(p, j, k);
         } else if self.record.reached[j as usize] == 0 && next.max(s.first) <= s.last {
-            s.due = key(next.max(s.first), j);
+            self.agenda.set(j, key(next.max(s.first), j));
         }
     }
 

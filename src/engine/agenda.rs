@@ -1,0 +1,86 @@
+//! The agenda: the due key of every node, kept in a tournament tree so
+//! that the first one due is read at the root and a change to one node's
+//! key costs a walk up the tree (log₂ of the node count), not a scan of
+//! every node.
+
+use super::schedule::NEVER;
+
+/// Due keys of nodes `0..count`; every internal entry holds the smaller
+/// of its two children, so the root holds the first key due.
+#[derive(Clone)]
+pub struct Agenda {
+    /// Leaves start here: node `i` is entry `leaves + i`.
+    leaves: usize,
+    tree: Box<[u64]>,
+}
+
+impl Agenda {
+    pub fn new(count: usize) -> Self {
+        let leaves = count.next_power_of_two().max(2);
+        Agenda {
+            leaves,
+            tree: vec![NEVER; 2 * leaves].into(),
+        }
+    }
+
+    /// Nothing due.
+    pub fn clear(&mut self) {
+        self.tree.fill(NEVER);
+    }
+
+    /// The first key due ([`NEVER`] if none).
+    #[inline]
+    pub fn first(&self) -> u64 {
+        self.tree[1]
+    }
+
+    /// Node `i`'s due key.
+    #[inline]
+    pub fn due(&self, i: u32) -> u64 {
+        self.tree[self.leaves + i as usize]
+    }
+
+    /// Sets node `i`'s due key.
+    #[inline]
+    pub fn set(&mut self, i: u32, key: u64) {
+        let mut j = self.leaves + i as usize;
+        if self.tree[j] == key {
+            return;
+        }
+        self.tree[j] = key;
+        while j > 1 {
+            let m = self.tree[j].min(self.tree[j ^ 1]);
+            j /= 2;
+            if self.tree[j] == m {
+                return; // nothing above changes
+            }
+            self.tree[j] = m;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// After any sequence of changes, the root is the smallest key,
+        /// and each node's key is the last one set.
+        #[test]
+        fn root_is_the_minimum(count in 1usize..70, changes in prop::collection::vec((0u32..70, 0u64..1000, any::<bool>()), 0..200)) {
+            let mut agenda = Agenda::new(count);
+            let mut keys = vec![NEVER; count];
+            for (i, k, never) in changes {
+                let i = i % count as u32;
+                let k = if never { NEVER } else { k };
+                agenda.set(i, k);
+                keys[i as usize] = k;
+                prop_assert_eq!(agenda.first(), keys.iter().copied().min().unwrap_or(NEVER));
+                prop_assert_eq!(agenda.due(i), k);
+            }
+            agenda.clear();
+            prop_assert_eq!(agenda.first(), NEVER);
+        }
+    }
+}
