@@ -5,7 +5,7 @@
 mod align;
 mod pair;
 
-pub use pair::{PairTally, replay_pair, run_pair};
+pub use pair::{PairTally, Sharing, replay_pair, run_pair, run_pair_as};
 
 use crate::engine::run::RunSettings;
 use crate::program::Program;
@@ -132,11 +132,11 @@ pub fn comparison(base: &Program, other: &Program, t: &PairTally) -> Comparison 
     let n = t.other.branches;
     let frac = |k: u64| k as f64 / n.max(1) as f64;
     let align = Alignment::new(base, other);
-    let base_lanes: HashSet<u64> = base.lanes.iter().copied().collect();
+    let base_lanes: HashSet<u64> = base.read_lanes().collect();
     let pairing = Pairing {
-        shared_random_nodes: other.lanes.iter().filter(|l| base_lanes.contains(l)).count(),
-        base_random_nodes: base.lanes.len(),
-        random_nodes: other.lanes.len(),
+        shared_random_nodes: other.read_lanes().filter(|l| base_lanes.contains(l)).count(),
+        base_random_nodes: base_lanes.len(),
+        random_nodes: other.read_lanes().count(),
     };
     let outcomes = other
         .outcomes

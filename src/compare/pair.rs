@@ -2,7 +2,7 @@
 //! what they did together, branch by branch.
 
 use super::align::{Alignment, Parting};
-use crate::engine::branch::{RunError, Workspace, run_branch};
+use crate::engine::branch::{RunError, Workspace, resume, run_branch, run_to_fork};
 use crate::engine::run::{Job, RunSettings, run_job, with_pool};
 use crate::engine::trace::NoTrace;
 use crate::program::Program;
@@ -52,10 +52,47 @@ impl PairTally {
     }
 }
 
+/// How a paired run treats what the two programs share.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sharing {
+    /// Runs each branch once up to where the programs can first part (a
+    /// forced decision coming due), then each on from a copy of that
+    /// state; when they cannot part, the base's record serves both. The
+    /// values are those of `Separate`: up to that point the two programs
+    /// are the same code over the same draws.
+    Fork,
+    /// Runs each program's branch from its start.
+    Separate,
+}
+
 struct Paired<'p> {
     base: &'p Program,
     other: &'p Program,
     align: Alignment,
+    /// Where the two can part, when they differ only in forced decisions.
+    forks: Option<Box<[bool]>>,
+}
+
+impl Paired<'_> {
+    /// Runs branch `branch` of both programs into `wb` and `wo`.
+    fn run(&self, wb: &mut Workspace, wo: &mut Workspace, branch: u64) -> Result<(), RunError> {
+        let in_base = |e: RunError| RunError {
+            message: format!("in the base scenario `{}`: {}", self.base.meta.id, e.message),
+            ..e
+        };
+        let Some(forks) = &self.forks else {
+            run_branch(self.base, wb, branch, &mut NoTrace).map_err(in_base)?;
+            return run_branch(self.other, wo, branch, &mut NoTrace);
+        };
+        if run_to_fork(self.base, wb, branch, forks).map_err(in_base)? {
+            wo.copy_from(wb);
+            resume(self.base, wb, branch).map_err(in_base)?;
+            resume(self.other, wo, branch)
+        } else {
+            wo.record.copy_from(&wb.record);
+            Ok(())
+        }
+    }
 }
 
 impl Job for Paired<'_> {
@@ -79,11 +116,7 @@ impl Job for Paired<'_> {
     }
 
     fn branch(&self, (wb, wo): &mut Self::Scratch, t: &mut PairTally, branch: u64) -> Result<(), RunError> {
-        run_branch(self.base, wb, branch, &mut NoTrace).map_err(|e| RunError {
-            message: format!("in the base scenario `{}`: {}", self.base.meta.id, e.message),
-            ..e
-        })?;
-        run_branch(self.other, wo, branch, &mut NoTrace)?;
+        self.run(wb, wo, branch)?;
         let (b, o): (&Record, &Record) = (&wb.record, &wo.record);
         t.base.add(b);
         t.other.add(o);
@@ -144,16 +177,32 @@ pub fn replay_pair(base: &Program, other: &Program, seed: u64, branch: u64) -> R
     ))
 }
 
-/// Runs `base` and `other` over the same branches in one pass.
+/// Runs `base` and `other` over the same branches in one pass, sharing
+/// what they can (see [`Sharing::Fork`]).
 pub fn run_pair(
     base: &Program,
     other: &Program,
     settings: &RunSettings,
 ) -> Result<Result<PairTally, RunError>, String> {
+    run_pair_as(base, other, settings, Sharing::Fork)
+}
+
+/// [`run_pair`], sharing as told: the tally is the same either way.
+pub fn run_pair_as(
+    base: &Program,
+    other: &Program,
+    settings: &RunSettings,
+    sharing: Sharing,
+) -> Result<Result<PairTally, RunError>, String> {
+    let forks = match sharing {
+        Sharing::Fork => base.fork_points(other),
+        Sharing::Separate => None,
+    };
     let job = Paired {
         base,
         other,
         align: Alignment::new(base, other),
+        forks,
     };
     with_pool(settings.threads, || run_job(&job, settings))
 }

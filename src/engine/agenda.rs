@@ -40,6 +40,11 @@ impl Agenda {
         self.tree[self.leaves + i as usize]
     }
 
+    /// Becomes a copy of `other`, an agenda of the same size.
+    pub fn copy_from(&mut self, other: &Agenda) {
+        self.tree.copy_from_slice(&other.tree);
+    }
+
     /// Sets node `i`'s due key.
     #[inline]
     pub fn set(&mut self, i: u32, key: u64) {

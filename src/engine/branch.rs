@@ -1,15 +1,18 @@
 //! One branch: draw the parameters, then advance from one due key to the
 //! next (see `schedule`): the dated events of a tick in order, then the
 //! process steps due, each deciding by its rule and applying its effects;
-//! stop when `stop_when` holds; record what happened.
+//! stop when `stop_when` holds; record what happened. A paired run can
+//! leave a branch where a counterfactual may first part from it
+//! (`run_to_fork`), copy it, and resume both.
 
 use super::agenda::Agenda;
+use super::ahead::{chance_now, hazard_step, quiet_run};
 use super::decide::{Ctx, Decision, Why, decide};
 use super::rng::Lanes;
-use super::schedule::{IDLE, NEVER, NodeState, Quiet, grid, key, tick_of};
-use super::trace::Trace;
+use super::schedule::{IDLE, NEVER, NodeState, key, tick_of};
+use super::trace::{NoTrace, Trace};
 use crate::expr::Stack;
-use crate::program::{Assign, Delay, Effects, NOW_SLOT, NodeKind, ParamValue, Period, Program, Rule, Timing, YES};
+use crate::program::{Assign, Delay, Effects, NOW_SLOT, NodeKind, ParamValue, Program, Timing, YES};
 use crate::stats::Record;
 use crate::stats::moments::{MAX_ABS, fixed};
 
@@ -48,7 +51,10 @@ pub struct Workspace {
     /// at, when it does not read `now`.
     stop: Option<(u64, bool)>,
     /// The key being run.
-    now: u64,
+    pub(super) now: u64,
+    /// The walk's place: the next fixed-date event, and the tick being run.
+    cursor: usize,
+    tick: Option<u32>,
     /// Whether the stop condition reads `now`, and where its value can
     /// change with `now` alone (`None`: anywhere).
     stop_reads_now: bool,
@@ -88,14 +94,71 @@ impl Workspace {
             version: 0,
             stop: None,
             now: 0,
+            cursor: 0,
+            tick: None,
             stop_reads_now: program.stop_when.as_ref().is_some_and(|s| s.reads(NOW_SLOT)),
             stop_breaks: program.stop_when.as_ref().and_then(|s| s.breaks_on(NOW_SLOT)),
         }
     }
 }
 
+impl Workspace {
+    /// Becomes a copy of `other`'s branch as it stands, a workspace of a
+    /// program with the same layout (see `Program::fork_points`): the
+    /// state, schedule and record, not the values cached per lane.
+    pub fn copy_from(&mut self, other: &Workspace) {
+        self.slots.copy_from_slice(&other.slots);
+        self.lanes.count_as(&other.lanes);
+        self.record.copy_from(&other.record);
+        self.nodes.copy_from_slice(&other.nodes);
+        self.agenda.copy_from(&other.agenda);
+        self.windows.copy_from_slice(&other.windows);
+        self.version = other.version;
+        self.stop = other.stop;
+        self.now = other.now;
+        self.cursor = other.cursor;
+        self.tick = other.tick;
+    }
+}
+
 /// Runs branch `branch`, leaving what happened in `ws.record`.
 pub fn run_branch<T: Trace>(p: &Program, ws: &mut Workspace, branch: u64, trace: &mut T) -> Result<(), RunError> {
+    begin(p, ws, branch, trace);
+    match advance(p, ws, branch, trace, None)? {
+        Walk::Ended(stopped) => end(p, ws, branch, stopped, trace),
+        Walk::Paused => unreachable!("a walk pauses only at fork points"),
+    }
+}
+
+/// Runs branch `branch` up to the first of the nodes marked in `forks`
+/// that comes due, and leaves it there (`Ok(true)`); or, when none does,
+/// to its end (`Ok(false)`, what happened in `ws.record`).
+pub fn run_to_fork(p: &Program, ws: &mut Workspace, branch: u64, forks: &[bool]) -> Result<bool, RunError> {
+    begin(p, ws, branch, &mut NoTrace);
+    match advance(p, ws, branch, &mut NoTrace, Some(forks))? {
+        Walk::Paused => Ok(true),
+        Walk::Ended(stopped) => end(p, ws, branch, stopped, &mut NoTrace).map(|()| false),
+    }
+}
+
+/// Runs a branch left at a fork point (by [`run_to_fork`], in this
+/// workspace or one copied from it) to its end.
+pub fn resume(p: &Program, ws: &mut Workspace, branch: u64) -> Result<(), RunError> {
+    match advance(p, ws, branch, &mut NoTrace, None)? {
+        Walk::Ended(stopped) => end(p, ws, branch, stopped, &mut NoTrace),
+        Walk::Paused => unreachable!("a walk pauses only at fork points"),
+    }
+}
+
+/// How far a walk through a branch got: paused before a fork point, or
+/// at its end (and the tick the stop condition held at, if it did).
+enum Walk {
+    Paused,
+    Ended(Option<u32>),
+}
+
+/// Draws the branch's parameters and starts every node whose start is known.
+fn begin<T: Trace>(p: &Program, ws: &mut Workspace, branch: u64, trace: &mut T) {
     ws.slots.copy_from_slice(&p.initial);
     ws.record.clear();
     for param in &p.params {
@@ -105,7 +168,6 @@ pub fn run_branch<T: Trace>(p: &Program, ws: &mut Workspace, branch: u64, trace:
             trace.param(param, ws.slots[param.slot as usize]);
         }
     }
-    let clock = &p.meta.clock;
     let params = 1..=p.params.len() as u32;
     for &i in &ws.narrowed {
         let node = p.node(i);
@@ -120,22 +182,38 @@ pub fn run_branch<T: Trace>(p: &Program, ws: &mut Workspace, branch: u64, trace:
     ws.version = 0;
     ws.stop = None;
     ws.now = 0;
+    ws.cursor = 0;
+    ws.tick = None;
     let moving = std::mem::take(&mut ws.moving);
     ws.start_all(p, &moving);
     ws.moving = moving;
-    let mut cursor = 0;
-    let mut tick: Option<u32> = None;
-    let mut stopped = None;
+}
+
+/// Advances from one due key to the next until the end of the timeline,
+/// the stop condition, or (given `forks`) a fork point coming due.
+fn advance<T: Trace>(
+    p: &Program,
+    ws: &mut Workspace,
+    branch: u64,
+    trace: &mut T,
+    forks: Option<&[bool]>,
+) -> Result<Walk, RunError> {
+    let clock = &p.meta.clock;
+    let (mut cursor, mut tick) = (ws.cursor, ws.tick);
     loop {
         let fixed_key = ws.fixed.get(cursor).map_or(NEVER, |&t| key(t, cursor as u32));
         let next = fixed_key.min(ws.agenda.first());
         if next == NEVER || tick_of(next) > clock.last {
-            break;
+            return Ok(Walk::Ended(None));
+        }
+        if forks.is_some_and(|f| f[next as u32 as usize]) {
+            (ws.cursor, ws.tick) = (cursor, tick);
+            return Ok(Walk::Paused);
         }
         let t = tick_of(next);
         if tick != Some(t) {
             if let Some(stop) = &p.stop_when {
-                stopped = match (tick, ws.stop_reads_now) {
+                let stopped = match (tick, ws.stop_reads_now) {
                     // Nothing changed since it was last found false.
                     (Some(_), false) if ws.stop.is_some_and(|(v, _)| v == ws.version) => None,
                     (Some(at), false) => {
@@ -149,10 +227,11 @@ pub fn run_branch<T: Trace>(p: &Program, ws: &mut Workspace, branch: u64, trace:
                     _ => stop_before(p, ws, tick, t, trace),
                 };
                 if stopped.is_some() {
-                    break;
+                    return Ok(Walk::Ended(stopped));
                 }
             }
             tick = Some(t);
+            ws.tick = tick;
             ws.slots[NOW_SLOT as usize] = f64::from(t);
             trace.tick(p, t);
         }
@@ -168,8 +247,20 @@ pub fn run_branch<T: Trace>(p: &Program, ws: &mut Workspace, branch: u64, trace:
             visit(p, ws, i, t, branch, trace)?;
         }
     }
+}
+
+/// Checks the stop condition after the last tick run, ends the runs
+/// counted ahead, and records the branch.
+fn end<T: Trace>(
+    p: &Program,
+    ws: &mut Workspace,
+    branch: u64,
+    mut stopped: Option<u32>,
+    trace: &mut T,
+) -> Result<(), RunError> {
+    let clock = &p.meta.clock;
     if stopped.is_none() {
-        stopped = stop_before(p, ws, tick, clock.last + 1, trace);
+        stopped = stop_before(p, ws, ws.tick, clock.last + 1, trace);
     }
     if let Some(at) = stopped {
         // Runs counted ahead end with the branch, after tick `at`.
@@ -295,175 +386,6 @@ fn visit<T: Trace>(
     step(p, ws, i, true, branch, trace)?;
     ws.schedule_step(p, i, k + 1);
     Ok(())
-}
-
-/// The probability of a chance process at tick `t`, and whether it was
-/// computed afresh (not remembered). It is remembered until its next break
-/// or until what it reads changes; `None` if it depends on time otherwise.
-fn chance_now(p: &Program, ws: &mut Workspace, i: u32, t: u32) -> Option<(f64, u32, bool)> {
-    let node = p.node(i);
-    let code = node.rule.as_ref()?.chance()?;
-    let breaks = node.chance_breaks.as_ref()?;
-    match ws.nodes[i as usize].memo.chance {
-        Some((v, until)) if t < until => Some((v, until, false)),
-        _ => {
-            let until = breaks.iter().find(|&&b| b > t).copied().unwrap_or(u32::MAX);
-            let v = code.eval(&ws.slots, &mut ws.stack);
-            ws.nodes[i as usize].memo.chance = Some((v, until));
-            Some((v, until, true))
-        }
-    }
-}
-
-/// A run of "no" steps read ahead, for a chance process whose steady
-/// condition holds now and which has no `else` effects: while what it reads
-/// stays unchanged, its decisions are known up to its next firing. Returns
-/// the run (up to that firing, the probability's next break, the window's
-/// end or the step bound); `None` when it fires now or is not of that kind.
-fn quiet_run(p: &Program, ws: &mut Workspace, i: u32, t: u32, branch: u64) -> Option<Quiet> {
-    let node = p.node(i);
-    if node.forced.is_some() || !node.steady || !node.otherwise.assigns.is_empty() {
-        return None;
-    }
-    let (pv, until, fresh) = chance_now(p, ws, i, t)?;
-    if !(0.0..=1.0).contains(&pv) {
-        return None; // `step` reports it
-    }
-    let iu = i as usize;
-    let s = ws.nodes[iu];
-    let clock = &p.meta.clock;
-    let steps = ws.record.reached[iu];
-    // Steps before the break, within the window and the step bound.
-    let end = until.min(s.last.saturating_add(1));
-    let left = node.max_steps - steps;
-    let bound = match node.every {
-        Some(Period::Ticks(period)) => {
-            let g = grid(node, clock, s.origin, s.k);
-            end.saturating_sub(g).div_ceil(period).min(left)
-        }
-        _ => {
-            let mut n = 0;
-            while n < left && grid(node, clock, s.origin, s.k + n) < end {
-                n += 1;
-            }
-            n
-        }
-    };
-    let from = s.k;
-    if node.hazard {
-        let h = &mut ws.nodes[iu].hazard;
-        if fresh {
-            h.left -= f64::from(h.n) * h.h;
-            h.n = 0;
-            h.h = -(-pv).ln_1p();
-        }
-        if h.h == 0.0 {
-            h.n += bound;
-            return Some(Quiet {
-                from,
-                steps: bound,
-                draws: false,
-            });
-        }
-        if !h.drawn {
-            let lane = node.lane.expect("drawing rules have lanes") + h.firings; // ok: compile gives every drawing rule lanes
-            h.left = -ws.lanes.uniform(lane as usize, branch).ln();
-            h.drawn = true;
-        }
-        let fires_at = first_reaching(h.left, h.h, h.n);
-        let quiet = (fires_at - h.n - 1).min(bound);
-        if quiet == 0 {
-            return None;
-        }
-        ws.nodes[iu].hazard.n += quiet;
-        return Some(Quiet {
-            from,
-            steps: quiet,
-            draws: false,
-        });
-    }
-    match pv {
-        0.0 => Some(Quiet {
-            from,
-            steps: bound,
-            draws: false,
-        }),
-        1.0 => None,
-        _ => {
-            let lane = node.lane.expect("drawing rules have lanes") + steps; // ok: compile gives every drawing rule lanes
-            match (0..bound).find(|&j| ws.lanes.peek((lane + j) as usize, branch) < pv) {
-                Some(0) => None,
-                found => Some(Quiet {
-                    from,
-                    steps: found.unwrap_or(bound),
-                    draws: true,
-                }),
-            }
-        }
-    }
-}
-
-/// The first step count `n > after` at which `n·h` reaches `left`.
-fn first_reaching(left: f64, h: f64, after: u32) -> u32 {
-    let guess = (left / h).ceil();
-    let mut n = if guess.is_finite() && guess < f64::from(u32::MAX - 1) {
-        (guess as u32).max(after + 1)
-    } else {
-        u32::MAX - 1
-    };
-    while n > after + 1 && f64::from(n - 1) * h >= left {
-        n -= 1;
-    }
-    while f64::from(n) * h < left && n < u32::MAX - 1 {
-        n += 1;
-    }
-    n
-}
-
-/// A format-2 chance process decides one step by its waiting time.
-fn hazard_step(p: &Program, ws: &mut Workspace, i: u32, branch: u64) -> Result<Decision, RunError> {
-    let node = p.node(i);
-    let t = tick_of(ws.now);
-    let (pv, fresh) = match chance_now(p, ws, i, t) {
-        Some((v, _, fresh)) => (v, fresh),
-        None => {
-            let code = node
-                .rule
-                .as_ref()
-                .and_then(Rule::chance)
-                .expect("a hazard node decides by a chance"); // ok: `hazard` is set only then
-            (code.eval(&ws.slots, &mut ws.stack), true)
-        }
-    };
-    if !(0.0..=1.0).contains(&pv) {
-        return Err(RunError {
-            branch,
-            message: format!("the probability of `{}` is {pv}, outside [0, 1]", node.id),
-        });
-    }
-    let h = &mut ws.nodes[i as usize].hazard;
-    if fresh {
-        h.left -= f64::from(h.n) * h.h;
-        h.n = 0;
-        h.h = -(-pv).ln_1p();
-    }
-    if h.h > 0.0 && !h.drawn {
-        let lane = node.lane.expect("drawing rules have lanes") + h.firings; // ok: compile gives every drawing rule lanes
-        h.left = -ws.lanes.uniform(lane as usize, branch).ln();
-        h.drawn = true;
-    }
-    h.n += 1;
-    let fires = h.h > 0.0 && f64::from(h.n) * h.h >= h.left;
-    if fires {
-        h.firings += 1;
-        h.drawn = false;
-        h.n = 0;
-        h.left = 0.0;
-    }
-    Ok(Decision {
-        option: u32::from(fires),
-        why: Why::Hazard { p: pv, fires },
-    })
 }
 
 /// Runs one step of node `i`, whose condition was found to be `holds`:

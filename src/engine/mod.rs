@@ -3,6 +3,7 @@
 //! exactly, and narratives.
 
 mod agenda;
+mod ahead;
 pub mod branch;
 pub mod decide;
 pub mod dist;

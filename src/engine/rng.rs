@@ -106,6 +106,12 @@ impl Lanes {
         self.draws += n;
     }
 
+    /// Counts as many draws as `other` has made (the lanes' values are
+    /// the same whichever generator reads them).
+    pub fn count_as(&mut self, other: &Lanes) {
+        self.draws = other.draws;
+    }
+
     /// Takes back `n` draws counted ahead that were not used after all.
     pub fn uncount(&mut self, n: u64) {
         self.draws -= n;

@@ -5,6 +5,7 @@
 mod analysis;
 mod beliefs;
 mod build;
+mod fork;
 mod names;
 mod nodes;
 mod params;
@@ -23,7 +24,7 @@ use std::path::PathBuf;
 /// Slot 0 holds `now`: ticks since the scenario start.
 pub const NOW_SLOT: u32 = 0;
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Program {
     pub meta: Meta,
     /// Name and type of each slot; `initial` holds fixed values.
@@ -50,7 +51,7 @@ pub struct Program {
     pub warnings: Vec<String>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Meta {
     pub id: String,
     pub title: String,
@@ -73,13 +74,13 @@ impl Meta {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SlotInfo {
     pub name: String,
     pub ty: Type,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Param {
     pub name: String,
     pub slot: u32,
@@ -91,13 +92,13 @@ pub struct Param {
     pub assumption: Option<String>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum ParamValue {
     Fixed(f64),
     Drawn { dist: Dist, lane: u32 },
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Actor {
     pub id: String,
     pub name: String,
@@ -105,7 +106,7 @@ pub struct Actor {
     pub doc: Option<String>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Belief {
     pub name: String,
     pub ty: Type,
@@ -119,7 +120,7 @@ pub struct Belief {
     pub signals: Vec<SignalInfo>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SignalInfo {
     pub id: Option<String>,
     pub when: String,
@@ -134,7 +135,7 @@ pub enum NodeKind {
 }
 
 /// When a node is due.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Timing {
     /// At a fixed tick (an event), or from it (a process).
     At(u32),
@@ -151,7 +152,7 @@ pub enum Timing {
     },
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Delay {
     Ticks(u32),
     /// A calendar duration (months against a tick of fixed length).
@@ -176,7 +177,7 @@ pub enum Until {
 }
 
 /// A dated event or a process.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Node {
     pub id: String,
     pub kind: NodeKind,
@@ -266,7 +267,7 @@ impl Node {
 pub const YES: u32 = 1;
 
 /// One named option of a decision.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Choice {
     pub id: String,
     pub label: String,
@@ -274,7 +275,7 @@ pub struct Choice {
 }
 
 /// Assignments made together: every right side is evaluated first.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Effects {
     pub assigns: Vec<(u32, Assign)>,
     /// The nodes (by index: events first, then processes) whose condition
@@ -284,7 +285,7 @@ pub struct Effects {
 }
 
 /// The right side of an effect.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Assign {
     Code(Code),
     /// A fresh draw from a distribution, on its own lanes (one per step).
@@ -294,7 +295,7 @@ pub enum Assign {
     },
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Rule {
     /// Yes with probability `p`.
     Chance {
@@ -358,7 +359,7 @@ impl Rule {
 }
 
 /// One named, weighted term: its value times its weight.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Term {
     pub id: String,
     pub value: Code,
@@ -366,7 +367,7 @@ pub struct Term {
     pub why: Option<String>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Weighed {
     pub base: Code,
     pub terms: Vec<Term>,
@@ -376,14 +377,14 @@ pub struct Weighed {
     pub bar: Option<(Code, bool)>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Dependence {
     pub patrons: Vec<PatronRule>,
     pub combine: Combine,
     pub own: Code,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct PatronRule {
     pub actor: String,
     pub wants: Code,
@@ -401,7 +402,7 @@ pub enum Combine {
     Together,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Analogy {
     pub features: Vec<(String, Code)>,
     pub cases: Vec<Case>,
@@ -410,7 +411,7 @@ pub struct Analogy {
     pub otherwise: Lesson,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Lesson {
     /// An option (a yes/no decision: 0 no, 1 yes).
     Option(u32),
@@ -418,7 +419,7 @@ pub enum Lesson {
     Code(Code),
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Case {
     pub name: String,
     /// One value per feature, in the order of `Analogy::features`.
@@ -438,7 +439,7 @@ pub enum Select {
     Weighted,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ChoiceRule {
     pub select: Select,
     /// Per option: its utility or weight, and its terms (for the narrative).
@@ -446,7 +447,7 @@ pub struct ChoiceRule {
     pub temperature: Option<Code>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Council {
     pub members: Vec<Member>,
     /// How many yes votes carry it.
@@ -455,7 +456,7 @@ pub struct Council {
     pub needs_text: String,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Member {
     pub actor: String,
     pub rule: Rule,
@@ -464,14 +465,14 @@ pub struct Member {
 }
 
 /// An outcome or a flag.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Check {
     pub id: String,
     pub label: String,
     pub when: Code,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct MetricCode {
     pub id: String,
     pub label: String,
@@ -503,8 +504,6 @@ impl Program {
         }
     }
 
-    /// A copy with parameter `name` pinned to `value` (for sweeps and
-    /// sensitivity; every other node keeps its noise).
     /// The same program with every engine shortcut stripped (process
     /// windows, steady conditions, chance breaks): what the tests and the
     /// fuzzer compare the fast engine with.

@@ -256,8 +256,10 @@ impl Builder<'_> {
             (Some(r), NodeKind::Process) => r.chance().and_then(|p| p.breaks_on(NOW_SLOT)),
             _ => None,
         };
+        // A forced node keeps its lanes (unread), so a counterfactual that
+        // only forces decisions has its base's lane layout (see `fork`).
         let lane = match &rule {
-            Some(r) if r.draws() && forced.is_none() => {
+            Some(r) if r.draws() => {
                 Some(self.lanes(&format!("{what}/{id}"), steps, Span::new(newest.file, def.id().span()))?)
             }
             _ => None,

@@ -119,6 +119,19 @@ impl Record {
         self.decisions.clear();
         self.path.clear();
     }
+
+    /// Becomes a copy of `other`, a record of the same shape (no
+    /// allocation once the lists have grown).
+    pub fn copy_from(&mut self, other: &Record) {
+        self.outcome = other.outcome;
+        self.flags.copy_from_slice(&other.flags);
+        self.metrics.copy_from_slice(&other.metrics);
+        self.reached.copy_from_slice(&other.reached);
+        self.fired.copy_from_slice(&other.fired);
+        self.chosen.copy_from_slice(&other.chosen);
+        self.decisions.clone_from(&other.decisions);
+        self.path.clone_from(&other.path);
+    }
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]

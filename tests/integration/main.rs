@@ -9,6 +9,7 @@ mod determinism;
 mod errors;
 mod errors_format2;
 mod external;
+mod fork;
 mod format1;
 mod format2;
 mod generated;
