@@ -128,7 +128,7 @@ impl Catalogue {
                 label: n.label.clone(),
                 actor: n.actor.clone(),
                 timing: p.timing_text(n),
-                rule: n.rule.as_ref().map(Rule::kind),
+                rule: n.rule.as_deref().map(Rule::kind),
                 options: if n.options.is_empty() {
                     vec!["true".into(), "false".into()]
                 } else {

@@ -13,7 +13,7 @@ use crate::program::{Period, Program, Rule};
 /// or until what it reads changes; `None` if it depends on time otherwise.
 pub(super) fn chance_now(p: &Program, ws: &mut Workspace, i: u32, t: u32) -> Option<(f64, u32, bool)> {
     let node = p.node(i);
-    let code = node.rule.as_ref()?.chance()?;
+    let code = node.rule.as_deref()?.chance()?;
     let breaks = node.chance_breaks.as_ref()?;
     match ws.nodes[i as usize].memo.chance {
         Some((v, until)) if t < until => Some((v, until, false)),
@@ -140,7 +140,7 @@ pub(super) fn hazard_step(p: &Program, ws: &mut Workspace, i: u32, branch: u64) 
         None => {
             let code = node
                 .rule
-                .as_ref()
+                .as_deref()
                 .and_then(Rule::chance)
                 .expect("a hazard node decides by a chance"); // ok: `hazard` is set only then
             (code.eval(&ws.slots, &mut ws.stack), true)

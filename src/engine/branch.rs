@@ -406,7 +406,7 @@ fn step<T: Trace>(
         return Ok(());
     }
     ws.record.reached[iu] += 1;
-    let decision = match (node.forced, &node.rule) {
+    let decision = match (node.forced, node.rule.as_deref()) {
         (Some(option), _) => Some(Decision {
             option,
             why: Why::Forced,

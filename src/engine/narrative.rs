@@ -352,7 +352,7 @@ impl Trace for Narrative {
             }
             return;
         };
-        let why = reason(node, node.rule.as_ref(), d, slots);
+        let why = reason(node, node.rule.as_deref(), d, slots);
         if process {
             // Consecutive "no"s of a process for the same reasons (the
             // uniforms drawn aside) make one line; a pause (the process
@@ -420,7 +420,9 @@ impl Trace for Narrative {
     }
 
     fn member(&mut self, _p: &Program, node: &Node, member: usize, d: &Decision, slots: &[f64]) {
-        let Some(Rule::Council(c)) = &node.rule else { return };
+        let Some(Rule::Council(c)) = node.rule.as_deref() else {
+            return;
+        };
         let m = &c.members[member];
         let why = reason(node, Some(&m.rule), d, slots);
         self.votes.push(Line {

@@ -54,7 +54,7 @@ impl Program {
         let mut out: Vec<&Code> = Vec::new();
         for n in self.nodes() {
             out.push(&n.when);
-            if let Some(r) = &n.rule {
+            if let Some(r) = n.rule.as_deref() {
                 r.codes(&mut out);
             }
             match &n.timing {
@@ -87,7 +87,7 @@ pub(super) fn link(p: &mut Program) {
     let mut readers: Vec<Vec<u32>> = vec![Vec::new(); p.slots.len()];
     for (k, n) in p.nodes().enumerate() {
         if n.kind == NodeKind::Process || n.is_watched() {
-            let chance = n.rule.as_ref().and_then(Rule::chance);
+            let chance = n.rule.as_deref().and_then(Rule::chance);
             let mut slots: Vec<u32> = std::iter::once(&n.when).chain(chance).flat_map(|c| c.loads()).collect();
             slots.sort_unstable();
             slots.dedup();
@@ -147,7 +147,7 @@ pub(super) fn warnings(p: &Program, read_beliefs: &HashSet<String>) -> Vec<Strin
         let prefix = format!("{}.", actor.id);
         let acts = p.nodes().any(|n| {
             n.actor.as_deref() == Some(actor.id.as_str())
-                || match &n.rule {
+                || match n.rule.as_deref() {
                     Some(Rule::Dependence(d)) => d.patrons.iter().any(|x| x.actor == actor.id),
                     Some(Rule::Council(c)) => c.members.iter().any(|m| m.actor == actor.id),
                     _ => false,
@@ -166,8 +166,8 @@ pub(super) fn warnings(p: &Program, read_beliefs: &HashSet<String>) -> Vec<Strin
         }
     }
     for n in p.nodes() {
-        let mut rules: Vec<&Rule> = n.rule.iter().collect();
-        if let Some(Rule::Council(c)) = &n.rule {
+        let mut rules: Vec<&Rule> = n.rule.as_deref().into_iter().collect();
+        if let Some(Rule::Council(c)) = n.rule.as_deref() {
             rules.extend(c.members.iter().map(|m| &m.rule));
         }
         for r in rules {

@@ -301,7 +301,7 @@ impl Builder<'_> {
             window_from_params,
             steady,
             chance_breaks,
-            rule,
+            rule: rule.map(Box::new),
             options: choices,
             forced,
             then,

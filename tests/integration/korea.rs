@@ -653,7 +653,7 @@ fn the_un_resolution_acts_on_politics_not_on_the_battle() {
     // Truman's analogy has no "stay out" case any more.
     let prog = program("historical", &[], &[]);
     let truman = prog.events.iter().find(|n| n.id == "truman_commits").unwrap();
-    match &truman.rule {
+    match truman.rule.as_deref() {
         Some(sim::program::Rule::Analogy(a)) => {
             assert!(a.cases.iter().all(|c| !c.name.contains("China")));
         }
@@ -714,7 +714,7 @@ fn the_eisenhower_administration_is_its_own_actor_from_1953() {
 fn stalins_four_reasons_each_weigh_against_a_concession() {
     let p = program("historical", &[], &[]);
     let concession = p.processes.iter().find(|n| n.id == "communist_pow_concession").unwrap();
-    let Some(sim::program::Rule::Weighed(w)) = &concession.rule else {
+    let Some(sim::program::Rule::Weighed(w)) = concession.rule.as_deref() else {
         panic!("not weighed")
     };
     let ids: Vec<&str> = w.terms.iter().map(|t| t.id.as_str()).collect();

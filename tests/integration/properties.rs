@@ -136,7 +136,7 @@ fn quiet_runs_change_no_branch() {
         // condition, a probability that changes only at dates, and no
         // `else` effects.
         let eligible = p.processes.iter().any(|n| {
-            matches!(n.rule, Some(sim::program::Rule::Chance { .. }))
+            matches!(n.rule.as_deref(), Some(sim::program::Rule::Chance { .. }))
                 && n.steady
                 && n.chance_breaks.is_some()
                 && n.otherwise.assigns.is_empty()
