@@ -5,27 +5,31 @@
 
 use super::schedule::NEVER;
 
-/// Due keys of nodes `0..count`; every internal entry holds the smaller
-/// of its two children, so the root holds the first key due.
+/// Due keys of nodes `first..first + count` (the others are never due);
+/// every internal entry holds the smaller of its two children, so the
+/// root holds the first key due.
 #[derive(Clone)]
 pub struct Agenda {
-    /// Leaves start here: node `i` is entry `leaves + i`.
+    first: u32,
+    /// Leaves start here: node `i` is entry `leaves + i - first`.
     leaves: usize,
     tree: Box<[u64]>,
 }
 
 impl Agenda {
-    pub fn new(count: usize) -> Self {
+    pub fn new(first: u32, count: usize) -> Self {
         let leaves = count.next_power_of_two().max(2);
         Agenda {
+            first,
             leaves,
             tree: vec![NEVER; 2 * leaves].into(),
         }
     }
 
-    /// Nothing due.
-    pub fn clear(&mut self) {
-        self.tree.fill(NEVER);
+    #[inline]
+    fn leaf(&self, i: u32) -> usize {
+        debug_assert!(i >= self.first, "node {i} is never due");
+        self.leaves + (i - self.first) as usize
     }
 
     /// The first key due ([`NEVER`] if none).
@@ -37,7 +41,10 @@ impl Agenda {
     /// Node `i`'s due key.
     #[inline]
     pub fn due(&self, i: u32) -> u64 {
-        self.tree[self.leaves + i as usize]
+        match i >= self.first {
+            true => self.tree[self.leaf(i)],
+            false => NEVER,
+        }
     }
 
     /// Becomes a copy of `other`, an agenda of the same size.
@@ -48,7 +55,7 @@ impl Agenda {
     /// Sets node `i`'s due key.
     #[inline]
     pub fn set(&mut self, i: u32, key: u64) {
-        let mut j = self.leaves + i as usize;
+        let mut j = self.leaf(i);
         if self.tree[j] == key {
             return;
         }
@@ -73,18 +80,21 @@ mod tests {
         /// After any sequence of changes, the root is the smallest key,
         /// and each node's key is the last one set.
         #[test]
-        fn root_is_the_minimum(count in 1usize..70, changes in prop::collection::vec((0u32..70, 0u64..1000, any::<bool>()), 0..200)) {
-            let mut agenda = Agenda::new(count);
+        fn root_is_the_minimum(first in 0u32..5, count in 1usize..70, changes in prop::collection::vec((0u32..70, 0u64..1000, any::<bool>()), 0..200)) {
+            let mut agenda = Agenda::new(first, count);
             let mut keys = vec![NEVER; count];
+            prop_assert_eq!(agenda.due(first.saturating_sub(1)), NEVER);
             for (i, k, never) in changes {
                 let i = i % count as u32;
                 let k = if never { NEVER } else { k };
-                agenda.set(i, k);
+                agenda.set(first + i, k);
                 keys[i as usize] = k;
                 prop_assert_eq!(agenda.first(), keys.iter().copied().min().unwrap_or(NEVER));
-                prop_assert_eq!(agenda.due(i), k);
+                prop_assert_eq!(agenda.due(first + i), k);
             }
-            agenda.clear();
+            for i in 0..count as u32 {
+                agenda.set(first + i, NEVER);
+            }
             prop_assert_eq!(agenda.first(), NEVER);
         }
     }

@@ -43,6 +43,13 @@ pub struct Workspace {
     fixed: Vec<u32>,
     /// Every other node: processes, watched and relative events.
     moving: Vec<u32>,
+    /// The moving nodes whose start depends on the branch's parameters
+    /// (a computed date, or a window narrowed by a parameter).
+    late: Vec<u32>,
+    /// Every node's state and the agenda at the start of any branch, the
+    /// late nodes aside (computed once: the rest start alike in every branch).
+    start_nodes: Box<[NodeState]>,
+    start_agenda: Agenda,
     /// Nodes whose window narrows once the parameters are drawn.
     narrowed: Vec<u32>,
     /// Bumped whenever an effect writes the state.
@@ -72,24 +79,32 @@ impl Workspace {
                 _ => None,
             })
             .collect();
-        let moving = (fixed.len() as u32..count as u32).collect();
+        let first_moving = fixed.len() as u32;
+        let moving: Vec<u32> = (first_moving..count as u32).collect();
+        let (late, early): (Vec<u32>, Vec<u32>) = moving.iter().partition(|&&i| {
+            let n = program.node(i);
+            n.window_from_params || matches!(n.timing, Timing::AtExpr(_))
+        });
         let narrowed = program
             .nodes()
             .enumerate()
             .filter(|(_, n)| n.window_from_params)
             .map(|(i, _)| i as u32)
             .collect();
-        Workspace {
+        let mut ws = Workspace {
             slots: program.initial.clone(),
             stack: Stack::default(),
             lanes: Lanes::new(seed, &program.lanes),
             record: Record::new(&program.shape()),
             scratch: Vec::with_capacity(64),
             nodes: vec![IDLE; count],
-            agenda: Agenda::new(count),
+            agenda: Agenda::new(first_moving, count - first_moving as usize),
             windows: program.nodes().map(|n| n.window).collect(),
             fixed,
             moving,
+            late,
+            start_nodes: Box::default(),
+            start_agenda: Agenda::new(first_moving, count - first_moving as usize),
             narrowed,
             version: 0,
             stop: None,
@@ -98,7 +113,11 @@ impl Workspace {
             tick: None,
             stop_reads_now: program.stop_when.as_ref().is_some_and(|s| s.reads(NOW_SLOT)),
             stop_breaks: program.stop_when.as_ref().and_then(|s| s.breaks_on(NOW_SLOT)),
-        }
+        };
+        ws.start_all(program, &early);
+        ws.start_nodes = ws.nodes.clone().into();
+        ws.start_agenda = ws.agenda.clone();
+        ws
     }
 }
 
@@ -175,18 +194,18 @@ fn begin<T: Trace>(p: &Program, ws: &mut Workspace, branch: u64, trace: &mut T) 
             params.contains(&s).then(|| ws.slots[s as usize])
         });
     }
-    for &i in &ws.moving {
-        ws.nodes[i as usize] = IDLE;
-    }
-    ws.agenda.clear();
+    // Fixed-date events keep no state: only the moving nodes (the last ones) start afresh.
+    let first_moving = ws.fixed.len();
+    ws.nodes[first_moving..].copy_from_slice(&ws.start_nodes[first_moving..]);
+    ws.agenda.copy_from(&ws.start_agenda);
     ws.version = 0;
     ws.stop = None;
     ws.now = 0;
     ws.cursor = 0;
     ws.tick = None;
-    let moving = std::mem::take(&mut ws.moving);
-    ws.start_all(p, &moving);
-    ws.moving = moving;
+    let late = std::mem::take(&mut ws.late);
+    ws.start_all(p, &late);
+    ws.late = late;
 }
 
 /// Advances from one due key to the next until the end of the timeline,
@@ -242,7 +261,10 @@ fn advance<T: Trace>(
         if next == fixed_key {
             cursor += 1;
             let holds = p.events[i as usize].when.eval(&ws.slots, &mut ws.stack) != 0.0;
-            step(p, ws, i, holds, branch, trace)?;
+            // An event whose condition fails does nothing but tell a tracer.
+            if holds || !T::SILENT {
+                step(p, ws, i, holds, branch, trace)?;
+            }
         } else {
             visit(p, ws, i, t, branch, trace)?;
         }
@@ -335,6 +357,9 @@ fn visit<T: Trace>(
     if node.kind == NodeKind::Event && !node.is_watched() {
         ws.agenda.set(i, NEVER);
         let holds = node.when.eval(&ws.slots, &mut ws.stack) != 0.0;
+        if !holds && T::SILENT {
+            return Ok(());
+        }
         return step(p, ws, i, holds, branch, trace);
     }
     ws.nodes[iu].quiet = None;

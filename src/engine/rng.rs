@@ -59,21 +59,22 @@ const WINDOW: u64 = 32;
 /// A start no branch index reaches, so an empty window never matches.
 const EMPTY: u64 = 1 << 62;
 
-/// The values of one lane for branches `start..start + WINDOW`.
+/// The values of one lane for the branches of its window, on whole cache lines.
 #[derive(Clone)]
 #[repr(align(64))]
-struct Window {
-    start: u64,
-    values: [u64; WINDOW as usize],
-}
+struct Window([u64; WINDOW as usize]);
 
 /// A window of coming values per lane, filled four blocks at a time by
-/// one generator that seeks to the lane and branch it needs: the hot loop
-/// touches one cache line per draw, and a refill costs one call of the
-/// block function whichever branch it starts from.
+/// one generator that seeks to the lane and branch it needs. Where each
+/// window starts is kept apart, in one dense list, so a draw touches that
+/// list (a few cache lines for every lane) and the one line of the window
+/// holding its value; a refill costs one call of the block function
+/// whichever branch it starts from.
 #[derive(Clone)]
 pub struct Lanes {
-    windows: Vec<Window>,
+    /// Per lane: the first branch of its window (`EMPTY` before any).
+    starts: Box<[u64]>,
+    windows: Box<[Window]>,
     streams: Box<[u64]>,
     rng: ChaCha8Rng,
     draws: u64,
@@ -81,15 +82,9 @@ pub struct Lanes {
 
 impl Lanes {
     pub fn new(seed: u64, streams: &[u64]) -> Self {
-        let windows = vec![
-            Window {
-                start: EMPTY,
-                values: [0; WINDOW as usize]
-            };
-            streams.len()
-        ];
         Lanes {
-            windows,
+            starts: vec![EMPTY; streams.len()].into(),
+            windows: vec![Window([0; WINDOW as usize]); streams.len()].into(),
             streams: streams.into(),
             rng: ChaCha8Rng::from_seed(seed_key(seed)),
             draws: 0,
@@ -127,10 +122,9 @@ impl Lanes {
     /// The uniform of `lane` in `branch`, not counted as a draw.
     #[inline]
     pub fn peek(&mut self, lane: usize, branch: u64) -> f64 {
-        let w = &self.windows[lane];
-        let offset = branch.wrapping_sub(w.start);
+        let offset = branch.wrapping_sub(self.starts[lane]);
         if offset < WINDOW {
-            return to_unit(w.values[offset as usize]);
+            return to_unit(self.windows[lane].0[offset as usize]);
         }
         self.refill(lane, branch)
     }
@@ -143,12 +137,12 @@ impl Lanes {
         self.rng.set_word_pos(u128::from(start) * 2);
         let mut bytes = [0u8; 8 * WINDOW as usize];
         self.rng.fill_bytes(&mut bytes);
-        let w = &mut self.windows[lane];
-        for (v, b) in w.values.iter_mut().zip(bytes.chunks_exact(8)) {
+        let w = &mut self.windows[lane].0;
+        for (v, b) in w.iter_mut().zip(bytes.chunks_exact(8)) {
             *v = u64::from_le_bytes(b.try_into().expect("8 bytes")); // ok: chunks_exact(8)
         }
-        w.start = start;
-        to_unit(w.values[(branch - start) as usize])
+        self.starts[lane] = start;
+        to_unit(w[(branch - start) as usize])
     }
 }
 
