@@ -129,7 +129,9 @@ impl Workspace {
         self.slots.copy_from_slice(&other.slots);
         self.lanes.count_as(&other.lanes);
         self.record.copy_from(&other.record);
-        self.nodes.copy_from_slice(&other.nodes);
+        // Fixed-date events keep no state (see `begin`).
+        let first_moving = self.fixed.len();
+        self.nodes[first_moving..].copy_from_slice(&other.nodes[first_moving..]);
         self.agenda.copy_from(&other.agenda);
         self.windows.copy_from_slice(&other.windows);
         self.version = other.version;

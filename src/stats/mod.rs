@@ -237,11 +237,19 @@ impl Tally {
         let (steps, steps_fired) = (&mut self.steps[..n], &mut self.steps_fired[..n]);
         let (r_reached, r_fired) = (&r.reached[..n], &r.fired[..n]);
         for i in 0..n {
-            let (re, fi) = (r_reached[i], r_fired[i]);
-            reached[i] += u64::from(re > 0);
-            fired[i] += u64::from(fi > 0);
+            // A node fires only at steps it reached: most nodes of most
+            // branches are not reached, and cost one test.
+            let re = r_reached[i];
+            if re == 0 {
+                continue;
+            }
+            let fi = r_fired[i];
+            reached[i] += 1;
             steps[i] += u64::from(re);
-            steps_fired[i] += u64::from(fi);
+            if fi > 0 {
+                fired[i] += 1;
+                steps_fired[i] += u64::from(fi);
+            }
         }
         let k = r.chosen.len();
         let (chosen, chosen_steps) = (&mut self.chosen[..k], &mut self.chosen_steps[..k]);
