@@ -129,7 +129,11 @@ pub fn sweep_plan(vary: &[Vary]) -> Result<Vec<Pins>, Failure> {
 
 /// Runs the plan's runs `runs` (all on the same branches), in order.
 ///
-/// `done(k, n)` is told after each of the `n` runs (for a progress bar).
+/// Runs that only pin parameters share each branch up to the first node
+/// that reads one of their pins (see `engine::trunk`), a slice of the
+/// branches at a time; the others run alone. The tallies are those of
+/// separate runs, and so is the error if a branch fails. `done(k, n)` is
+/// told as the work of `k` of the `n` runs is done (for a progress bar).
 pub fn run_plan(
     p: &Program,
     plan: &[Pins],
@@ -138,8 +142,39 @@ pub fn run_plan(
     done: &dyn Fn(usize, usize),
 ) -> Result<Vec<Tally>, Failure> {
     let n = runs.len();
-    plan[runs]
+    let programs: Result<Vec<Program>, Failure> = plan[runs.clone()].iter().map(|pins| pinned(p, pins)).collect();
+    let Ok(programs) = programs else {
+        return run_alone(p, &plan[runs], settings, done);
+    };
+    let Some(mut shared) = run_shared(p, &programs, settings, &|k| done(k, n))? else {
+        return run_alone(p, &plan[runs], settings, done);
+    };
+    let before = shared.iter().filter(|t| t.is_some()).count();
+    let mut left = 0;
+    programs
         .iter()
+        .zip(shared.iter_mut())
+        .map(|(program, tally)| match tally.take() {
+            Some(t) => Ok(t),
+            None => {
+                let t = run_tally(program, settings);
+                left += 1;
+                done(before + left, n);
+                t
+            }
+        })
+        .collect()
+}
+
+/// Each run alone, in order.
+fn run_alone(
+    p: &Program,
+    plan: &[Pins],
+    settings: &RunSettings,
+    done: &dyn Fn(usize, usize),
+) -> Result<Vec<Tally>, Failure> {
+    let n = plan.len();
+    plan.iter()
         .enumerate()
         .map(|(k, pins)| {
             let tally = run_tally(&pinned(p, pins)?, settings);
@@ -147,6 +182,24 @@ pub fn run_plan(
             tally
         })
         .collect()
+}
+
+/// The runs of `programs` that can share `p`'s trunk, in slices of the
+/// branches (`done(k)`: the work of `k` runs is done); `None` where a
+/// branch failed (run alone, the runs give the same error as ever).
+fn run_shared(
+    p: &Program,
+    programs: &[Program],
+    settings: &RunSettings,
+    done: &dyn Fn(usize),
+) -> Result<Option<Vec<Option<Tally>>>, Failure> {
+    const SLICES: u64 = 20;
+    let sharing = programs.iter().filter(|q| p.pin_points(q).is_some()).count();
+    let progress = |k: u64| done(sharing * k as usize / SLICES as usize);
+    match crate::engine::trunk::run_variants(p, programs, settings, SLICES, &progress)? {
+        Ok((_, tallies)) => Ok(Some(tallies)),
+        Err(_) => Ok(None),
+    }
 }
 
 /// A copy of the program with the pins applied.

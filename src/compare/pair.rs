@@ -84,7 +84,10 @@ impl Paired<'_> {
             run_branch(self.base, wb, branch, &mut NoTrace).map_err(in_base)?;
             return run_branch(self.other, wo, branch, &mut NoTrace);
         };
-        if run_to_fork(self.base, wb, branch, forks).map_err(in_base)? {
+        if run_to_fork(self.base, wb, branch, &forks[..])
+            .map_err(in_base)?
+            .is_some()
+        {
             wo.copy_from(wb);
             resume(self.base, wb, branch).map_err(in_base)?;
             resume(self.other, wo, branch)

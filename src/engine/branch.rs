@@ -145,36 +145,85 @@ impl Workspace {
 /// Runs branch `branch`, leaving what happened in `ws.record`.
 pub fn run_branch<T: Trace>(p: &Program, ws: &mut Workspace, branch: u64, trace: &mut T) -> Result<(), RunError> {
     begin(p, ws, branch, trace);
-    match advance(p, ws, branch, trace, None)? {
+    match advance(p, ws, branch, trace, &Never)? {
         Walk::Ended(stopped) => end(p, ws, branch, stopped, trace),
-        Walk::Paused => unreachable!("a walk pauses only at fork points"),
+        Walk::Paused(_) => unreachable!("a walk pauses only at fork points"),
     }
 }
 
-/// Runs branch `branch` up to the first of the nodes marked in `forks`
-/// that comes due, and leaves it there (`Ok(true)`); or, when none does,
-/// to its end (`Ok(false)`, what happened in `ws.record`).
-pub fn run_to_fork(p: &Program, ws: &mut Workspace, branch: u64, forks: &[bool]) -> Result<bool, RunError> {
+/// The nodes a walk stops before (see [`run_to_fork`]).
+pub trait Forks {
+    fn at(&self, node: u32) -> Stop;
+}
+
+/// Whether a walk stops before a node that comes due.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stop {
+    No,
+    /// Before the node runs.
+    Due,
+    /// Before the node runs, if its condition holds then (what it reads
+    /// otherwise is read only when it does).
+    IfHolds,
+}
+
+/// Marked nodes.
+impl Forks for [bool] {
+    #[inline]
+    fn at(&self, node: u32) -> Stop {
+        match self[node as usize] {
+            true => Stop::Due,
+            false => Stop::No,
+        }
+    }
+}
+
+/// No node: a walk to the end.
+struct Never;
+
+impl Forks for Never {
+    #[inline(always)]
+    fn at(&self, _: u32) -> Stop {
+        Stop::No
+    }
+}
+
+/// Runs branch `branch` up to the first node in `forks` that comes due,
+/// and leaves it there, returning that node; or, when none does, to its
+/// end (`Ok(None)`, what happened in `ws.record`).
+pub fn run_to_fork<F: Forks + ?Sized>(
+    p: &Program,
+    ws: &mut Workspace,
+    branch: u64,
+    forks: &F,
+) -> Result<Option<u32>, RunError> {
     begin(p, ws, branch, &mut NoTrace);
-    match advance(p, ws, branch, &mut NoTrace, Some(forks))? {
-        Walk::Paused => Ok(true),
-        Walk::Ended(stopped) => end(p, ws, branch, stopped, &mut NoTrace).map(|()| false),
+    walk_on(p, ws, branch, forks)
+}
+
+/// Goes on with a branch left at a fork point (by [`run_to_fork`] or this,
+/// in this workspace or one copied from it), as [`run_to_fork`] does.
+pub fn walk_on<F: Forks + ?Sized>(
+    p: &Program,
+    ws: &mut Workspace,
+    branch: u64,
+    forks: &F,
+) -> Result<Option<u32>, RunError> {
+    match advance(p, ws, branch, &mut NoTrace, forks)? {
+        Walk::Paused(node) => Ok(Some(node)),
+        Walk::Ended(stopped) => end(p, ws, branch, stopped, &mut NoTrace).map(|()| None),
     }
 }
 
-/// Runs a branch left at a fork point (by [`run_to_fork`], in this
-/// workspace or one copied from it) to its end.
+/// Runs a branch left at a fork point to its end.
 pub fn resume(p: &Program, ws: &mut Workspace, branch: u64) -> Result<(), RunError> {
-    match advance(p, ws, branch, &mut NoTrace, None)? {
-        Walk::Ended(stopped) => end(p, ws, branch, stopped, &mut NoTrace),
-        Walk::Paused => unreachable!("a walk pauses only at fork points"),
-    }
+    walk_on(p, ws, branch, &Never).map(|_| ())
 }
 
-/// How far a walk through a branch got: paused before a fork point, or
-/// at its end (and the tick the stop condition held at, if it did).
+/// How far a walk through a branch got: paused before a fork point (the
+/// node), or at its end (and the tick the stop condition held at, if it did).
 enum Walk {
-    Paused,
+    Paused(u32),
     Ended(Option<u32>),
 }
 
@@ -211,13 +260,13 @@ fn begin<T: Trace>(p: &Program, ws: &mut Workspace, branch: u64, trace: &mut T) 
 }
 
 /// Advances from one due key to the next until the end of the timeline,
-/// the stop condition, or (given `forks`) a fork point coming due.
-fn advance<T: Trace>(
+/// the stop condition, or a node in `forks` coming due.
+fn advance<T: Trace, F: Forks + ?Sized>(
     p: &Program,
     ws: &mut Workspace,
     branch: u64,
     trace: &mut T,
-    forks: Option<&[bool]>,
+    forks: &F,
 ) -> Result<Walk, RunError> {
     let clock = &p.meta.clock;
     let (mut cursor, mut tick) = (ws.cursor, ws.tick);
@@ -226,10 +275,6 @@ fn advance<T: Trace>(
         let next = fixed_key.min(ws.agenda.first());
         if next == NEVER || tick_of(next) > clock.last {
             return Ok(Walk::Ended(None));
-        }
-        if forks.is_some_and(|f| f[next as u32 as usize]) {
-            (ws.cursor, ws.tick) = (cursor, tick);
-            return Ok(Walk::Paused);
         }
         let t = tick_of(next);
         if tick != Some(t) {
@@ -255,6 +300,16 @@ fn advance<T: Trace>(
             ws.tick = tick;
             ws.slots[NOW_SLOT as usize] = f64::from(t);
             trace.tick(p, t);
+        }
+        // Stops here, after the tick's start (its stop check), before the node runs.
+        let stops = match forks.at(next as u32) {
+            Stop::No => false,
+            Stop::Due => true,
+            Stop::IfHolds => p.node(next as u32).when.eval(&ws.slots, &mut ws.stack) != 0.0,
+        };
+        if stops {
+            (ws.cursor, ws.tick) = (cursor, tick);
+            return Ok(Walk::Paused(next as u32));
         }
         // A node timed right after another may come due at a key already passed;
         // `now` is how far the tick has got.

@@ -12,3 +12,4 @@ pub mod rng;
 pub mod run;
 mod schedule;
 pub mod trace;
+pub mod trunk;

@@ -23,13 +23,17 @@ pub struct RunSettings {
     pub batch_size: u64,
 }
 
-/// Runs work on a pool of `threads` threads (0: one per core).
-pub fn with_pool<R: Send>(threads: usize, work: impl FnOnce() -> R + Send) -> Result<R, String> {
-    let pool = rayon::ThreadPoolBuilder::new()
+/// A pool of `threads` threads (0: one per core).
+pub fn pool(threads: usize) -> Result<rayon::ThreadPool, String> {
+    rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
-        .map_err(|e| format!("cannot start {threads} threads: {e}"))?;
-    Ok(pool.install(work))
+        .map_err(|e| format!("cannot start {threads} threads: {e}"))
+}
+
+/// Runs work on a pool of `threads` threads (0: one per core).
+pub fn with_pool<R: Send>(threads: usize, work: impl FnOnce() -> R + Send) -> Result<R, String> {
+    Ok(pool(threads)?.install(work))
 }
 
 /// Something that runs branches and counts them: one program, or a pair.

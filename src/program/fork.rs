@@ -3,6 +3,21 @@
 //! those nodes comes due, so a paired run can share that prefix.
 
 use super::{Node, Program};
+use crate::expr::Code;
+
+/// Parameters pinned: (slot, value).
+pub type Pins = Vec<(u32, f64)>;
+
+/// Where a node reads a pinned parameter (see [`Program::pin_points`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PinRead {
+    Nothing,
+    /// In its condition: a branch can part as soon as the node comes due.
+    Condition,
+    /// Only in what it evaluates once its condition holds (its rule, its
+    /// effects, the delays of the nodes timed after it).
+    OnceItHolds,
+}
 
 impl Program {
     /// The streams of the lanes some rule reads: all but those of forced
@@ -51,5 +66,91 @@ impl Program {
                 alike.then_some(a.forced != b.forced)
             })
             .collect()
+    }
+}
+
+impl Program {
+    /// When `other` is this program with parameters pinned to other values
+    /// (as [`Program::with_param`] makes it), the pins as (slot, value) and
+    /// where each node (by index) reads a pinned slot; up to the first node
+    /// that runs and reads one, a branch of `other` does exactly what the
+    /// same branch of this program does. `None` when anything else differs,
+    /// or a pinned parameter is read before any node runs or after the last
+    /// (a computed date, a window, the stop condition, a result).
+    pub fn pin_points(&self, other: &Program) -> Option<(Pins, Box<[PinRead]>)> {
+        let same = self.slots == other.slots
+            && self.lanes == other.lanes
+            && self.meta.clock == other.meta.clock
+            && self.outcomes == other.outcomes
+            && self.flags == other.flags
+            && self.metrics == other.metrics
+            && self.stop_when == other.stop_when
+            && self.events == other.events
+            && self.processes == other.processes
+            && self.params.len() == other.params.len();
+        if !same {
+            return None;
+        }
+        let mut pins = Vec::new();
+        for (a, b) in self.params.iter().zip(&other.params) {
+            if a.slot != b.slot || a.name != b.name {
+                return None;
+            }
+            if a.value != b.value {
+                let super::ParamValue::Fixed(v) = b.value else {
+                    return None;
+                };
+                pins.push((b.slot, v));
+            }
+        }
+        let pinned = |s: u32| pins.iter().any(|&(p, _)| p == s);
+        for (s, (x, y)) in self.initial.iter().zip(&other.initial).enumerate() {
+            if x.to_bits() != y.to_bits() && !pinned(s as u32) {
+                return None;
+            }
+        }
+        let reads = |c: &Code| pins.iter().any(|&(s, _)| c.reads(s));
+        let ends = self.outcomes.iter().chain(&self.flags).map(|c| &c.when);
+        let metrics = self
+            .metrics
+            .iter()
+            .flat_map(|m| std::iter::once(&m.value).chain(&m.when));
+        if ends.chain(metrics).chain(&self.stop_when).any(reads) {
+            return None;
+        }
+        let mut forks = Vec::with_capacity(self.events.len() + self.processes.len());
+        for n in self.nodes() {
+            let start = match &n.timing {
+                super::Timing::AtExpr(c) => reads(c),
+                _ => false,
+            };
+            if start || (n.window_from_params && reads(&n.when)) {
+                return None;
+            }
+            // What the node evaluates once its condition holds, the delays
+            // of the nodes timed after it included.
+            let mut codes = Vec::new();
+            if let Some(r) = n.rule.as_deref() {
+                r.codes(&mut codes);
+            }
+            n.then.codes(&mut codes);
+            n.otherwise.codes(&mut codes);
+            n.options.iter().for_each(|o| o.effects.codes(&mut codes));
+            for &f in n.followers.iter() {
+                if let super::Timing::After {
+                    delay: super::Delay::Expr(c),
+                    ..
+                } = &self.node(f).timing
+                {
+                    codes.push(c);
+                }
+            }
+            forks.push(match (reads(&n.when), codes.into_iter().any(reads)) {
+                (true, _) => PinRead::Condition,
+                (false, true) => PinRead::OnceItHolds,
+                (false, false) => PinRead::Nothing,
+            });
+        }
+        Some((pins, forks.into()))
     }
 }

@@ -6,6 +6,7 @@ mod analysis;
 mod beliefs;
 mod build;
 mod fork;
+pub use fork::PinRead;
 mod names;
 mod nodes;
 mod params;

@@ -1,7 +1,7 @@
 //! A paired run that forks where its two programs can first part counts
 //! exactly what two full runs count.
 
-use crate::common::{fixture, program, program_with, root};
+use crate::common::{fixture, program, program_with, root, write_temp};
 use sim::compare::{PairTally, Sharing, run_pair_as};
 use sim::engine::run::RunSettings;
 use sim::program::Program;
@@ -112,4 +112,83 @@ fn programs_that_differ_beyond_forced_decisions_do_not_fork() {
         tally(&base, &base, 500, Sharing::Fork),
         tally(&base, &base, 500, Sharing::Separate)
     );
+}
+
+/// Each run of a sensitivity analysis or a sweep, sharing the trunk of the
+/// scenario where it only pins parameters, counts exactly what the pinned
+/// program counts alone.
+#[test]
+fn runs_that_share_a_trunk_count_what_they_count_alone() {
+    use sim::engine::run::run;
+    use sim::sweep::{run_plan, sensitivity_plan, sweep_plan};
+    let s = settings(700);
+    let mut shared = 0;
+    for file in [
+        root().join("scenarios/historical.toml"),
+        root().join("scenarios/no_us_intervention.toml"),
+        fixture("cuba1962.toml"),
+        fixture("harbour.toml"),
+        fixture("korea-v1/historical.toml"),
+    ] {
+        let p = program(&file, &[]);
+        let mut plan = sensitivity_plan(&p);
+        // And a grid of two parameters, as a sweep makes.
+        let names: Vec<&str> = p.params.iter().take(2).map(|x| x.name.as_str()).collect();
+        let vary: Vec<String> = names.iter().map(|n| format!("{n}=0:1:2")).collect();
+        if let Ok(grid) = sweep_plan(
+            &vary
+                .iter()
+                .map(|v| sim::sweep::parse_vary(v).unwrap())
+                .collect::<Vec<_>>(),
+        ) {
+            plan.extend(
+                grid.into_iter()
+                    .filter(|pins| pins.iter().all(|(n, v)| p.with_param(n, *v).is_ok())),
+            );
+        }
+        let together = run_plan(&p, &plan, 0..plan.len(), &s, &|_, _| {}).unwrap();
+        for (pins, tally) in plan.iter().zip(&together) {
+            let mut alone = p.clone();
+            for (name, value) in pins {
+                alone = alone.with_param(name, *value).unwrap();
+            }
+            shared += usize::from(
+                p.pin_points(&alone)
+                    .is_some_and(|(_, f)| f.iter().any(|r| *r != sim::program::PinRead::Nothing)),
+            );
+            let by_itself = run(&alone, &s).unwrap().unwrap();
+            assert_eq!(
+                serde_json::to_string(tally).unwrap(),
+                serde_json::to_string(&by_itself).unwrap(),
+                "{} with {pins:?}",
+                file.display()
+            );
+        }
+    }
+    // Most runs do share a trunk (and part from it somewhere).
+    assert!(shared > 200, "only {shared} runs shared a trunk");
+}
+
+#[test]
+fn pin_points_say_where_a_pinned_parameter_is_read() {
+    use sim::program::PinRead;
+    let p = program(&fixture("coin.toml"), &[]);
+    let pinned = p.with_param("p", 0.35).unwrap();
+    let (pins, reads) = p.pin_points(&pinned).expect("coin's p is read by its toss's rule only");
+    assert_eq!(pins, [(p.params[0].slot, 0.35)]);
+    assert_eq!(&reads[..], [PinRead::OnceItHolds]);
+    // Read by a result: nothing can be shared.
+    let judged = write_temp(
+        "coin_result.toml",
+        &std::fs::read_to_string(fixture("coin.toml"))
+            .unwrap()
+            .replace(r#"when = "state.heads""#, r#"when = "state.heads and p < 1""#)
+            .replace(r#"when = "not state.heads""#, r#"when = "not (state.heads and p < 1)""#),
+    );
+    let q = program(&judged, &[]);
+    assert!(q.pin_points(&q.with_param("p", 0.35).unwrap()).is_none());
+    // A forced decision is not a pin.
+    let harbour = program(&fixture("harbour.toml"), &[]);
+    let forced = program_with(&fixture("harbour.toml"), &[], &["ally_intervenes=false"]);
+    assert!(harbour.pin_points(&forced).is_none());
 }

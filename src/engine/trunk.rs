@@ -1,0 +1,196 @@
+//! Variants of one program that differ from it only in parameter values
+//! (a sensitivity analysis, a sweep), run together: each branch walks the
+//! program itself (the trunk) once, and a variant goes its own way from a
+//! copy of the trunk's state just before the first node that reads a
+//! parameter it pins (see `Program::pin_points`). Until then it would do
+//! exactly what the trunk does, draw for draw; a variant that never comes
+//! to such a node ends as the trunk does.
+
+use super::branch::{Forks, RunError, Stop, Workspace, resume, run_to_fork, walk_on};
+use super::run::{Job, RunSettings, pool, run_job};
+use crate::program::{PinRead, Program};
+use crate::stats::Tally;
+
+/// The trunk and the variants that can share it.
+struct Trunk<'p> {
+    base: &'p Program,
+    variants: Vec<&'p Program>,
+    /// Per variant: its pins (slot, value) and the nodes it parts at.
+    pins: Vec<Vec<(u32, f64)>>,
+    parts_at: Vec<Vec<(u32, PinRead)>>,
+    /// Per node: the variants that part there.
+    parting: Vec<Vec<u32>>,
+    /// Per node: how many variants part there, as it comes due and once
+    /// its condition holds (a branch's starting counts).
+    counts: Counts,
+}
+
+/// Per node, the variants still to part there: as it comes due, and once
+/// its condition holds.
+#[derive(Clone)]
+struct Counts {
+    due: Vec<u32>,
+    holds: Vec<u32>,
+}
+
+impl Forks for Counts {
+    #[inline]
+    fn at(&self, node: u32) -> Stop {
+        let i = node as usize;
+        match (self.due[i], self.holds[i]) {
+            (0, 0) => Stop::No,
+            (0, _) => Stop::IfHolds,
+            _ => Stop::Due,
+        }
+    }
+}
+
+/// Per-thread scratch: the trunk's workspace, one for the variant being
+/// run, the counts still to part per node, and which variants have parted.
+struct Scratch {
+    trunk: Workspace,
+    variant: Workspace,
+    counts: Counts,
+    parted: Vec<bool>,
+}
+
+impl Job for Trunk<'_> {
+    type Scratch = Scratch;
+    /// The trunk's tally, then each variant's.
+    type Tally = Vec<Tally>;
+
+    fn scratch(&self, seed: u64) -> Scratch {
+        Scratch {
+            trunk: Workspace::new(self.base, seed),
+            variant: Workspace::new(self.base, seed),
+            counts: self.counts.clone(),
+            parted: vec![false; self.variants.len()],
+        }
+    }
+
+    fn tally(&self) -> Vec<Tally> {
+        let shape = self.base.shape();
+        vec![Tally::new(&shape); self.variants.len() + 1]
+    }
+
+    fn branch(&self, s: &mut Scratch, tallies: &mut Vec<Tally>, branch: u64) -> Result<(), RunError> {
+        s.counts.due.copy_from_slice(&self.counts.due);
+        s.counts.holds.copy_from_slice(&self.counts.holds);
+        s.parted.fill(false);
+        let mut at = run_to_fork(self.base, &mut s.trunk, branch, &s.counts)?;
+        while let Some(node) = at {
+            for &k in &self.parting[node as usize] {
+                let k = k as usize;
+                if s.parted[k] {
+                    continue;
+                }
+                s.parted[k] = true;
+                for &(n, read) in &self.parts_at[k] {
+                    match read {
+                        PinRead::Condition => s.counts.due[n as usize] -= 1,
+                        _ => s.counts.holds[n as usize] -= 1,
+                    }
+                }
+                s.variant.copy_from(&s.trunk);
+                for &(slot, value) in &self.pins[k] {
+                    s.variant.slots[slot as usize] = value;
+                }
+                resume(self.variants[k], &mut s.variant, branch)?;
+                tallies[k + 1].add(&s.variant.record);
+            }
+            at = walk_on(self.base, &mut s.trunk, branch, &s.counts)?;
+        }
+        tallies[0].add(&s.trunk.record);
+        for (k, _) in s.parted.iter().enumerate().filter(|(_, p)| !**p) {
+            tallies[k + 1].add(&s.trunk.record);
+        }
+        Ok(())
+    }
+
+    fn merge(&self, a: Vec<Tally>, b: Vec<Tally>) -> Vec<Tally> {
+        a.into_iter().zip(b).map(|(x, y)| x.merge(y)).collect()
+    }
+}
+
+/// Runs `base` and each of `variants` over the same branches, sharing each
+/// branch's trunk where a variant only pins parameters; returns `base`'s
+/// tally, then each variant's, or `None` for a variant that cannot share
+/// the trunk (run it alone). The tallies are those of separate runs. The
+/// branches run in `slices` consecutive parts, `done(k)` told after `k`.
+#[allow(clippy::type_complexity)]
+pub fn run_variants(
+    base: &Program,
+    variants: &[Program],
+    settings: &RunSettings,
+    slices: u64,
+    done: &dyn Fn(u64),
+) -> Result<Result<(Tally, Vec<Option<Tally>>), RunError>, String> {
+    let nodes = base.events.len() + base.processes.len();
+    let mut job = Trunk {
+        base,
+        variants: Vec::new(),
+        pins: Vec::new(),
+        parts_at: Vec::new(),
+        parting: vec![Vec::new(); nodes],
+        counts: Counts {
+            due: vec![0; nodes],
+            holds: vec![0; nodes],
+        },
+    };
+    let mut shared = Vec::with_capacity(variants.len());
+    for v in variants {
+        let Some((pins, forks)) = base.pin_points(v) else {
+            shared.push(None);
+            continue;
+        };
+        let k = job.variants.len() as u32;
+        let parts_at: Vec<(u32, PinRead)> = (0..nodes as u32)
+            .map(|i| (i, forks[i as usize]))
+            .filter(|&(_, read)| read != PinRead::Nothing)
+            .collect();
+        for &(n, read) in &parts_at {
+            job.parting[n as usize].push(k);
+            match read {
+                PinRead::Condition => job.counts.due[n as usize] += 1,
+                _ => job.counts.holds[n as usize] += 1,
+            }
+        }
+        job.variants.push(v);
+        job.pins.push(pins);
+        job.parts_at.push(parts_at);
+        shared.push(Some(k as usize));
+    }
+    let slice = settings.branches.div_ceil(slices.max(1)).max(1);
+    let pool = pool(settings.threads)?;
+    let mut tallies = Ok(job.tally());
+    let (mut start, mut k) = (0, 0);
+    while start < settings.branches {
+        let part = RunSettings {
+            first: settings.first + start,
+            branches: slice.min(settings.branches - start),
+            ..settings.clone()
+        };
+        tallies = match (tallies, pool.install(|| run_job(&job, &part))) {
+            (Ok(sum), Ok(t)) => Ok(job.merge(sum, t)),
+            (Err(e), _) | (_, Err(e)) => {
+                tallies = Err(e);
+                break;
+            }
+        };
+        start += part.branches;
+        k += 1;
+        done(k);
+    }
+    let tallies = match tallies {
+        Ok(t) => t,
+        Err(e) => return Ok(Err(e)),
+    };
+    let mut tallies = tallies.into_iter();
+    let trunk = tallies.next().unwrap_or_else(|| Tally::new(&base.shape()));
+    let mut by_variant: Vec<Option<Tally>> = tallies.map(Some).collect();
+    let out = shared
+        .into_iter()
+        .map(|k| k.and_then(|k| by_variant[k].take()))
+        .collect();
+    Ok(Ok((trunk, out)))
+}
