@@ -2,7 +2,8 @@
 //! what they did together, branch by branch.
 
 use super::align::{Alignment, Parting};
-use crate::engine::branch::{RunError, Workspace, resume, run_branch, run_to_fork};
+use crate::engine::branch::{RunError, Workspace, run_branch};
+use crate::engine::fork::{resume, run_to_fork};
 use crate::engine::run::{Job, RunSettings, run_job, with_pool};
 use crate::engine::trace::NoTrace;
 use crate::program::Program;

@@ -1,16 +1,16 @@
 //! One branch: draw the parameters, then advance from one due key to the
 //! next (see `schedule`): the dated events of a tick in order, then the
 //! process steps due, each deciding by its rule and applying its effects;
-//! stop when `stop_when` holds; record what happened. A paired run can
-//! leave a branch where a counterfactual may first part from it
-//! (`run_to_fork`), copy it, and resume both.
+//! stop when `stop_when` holds; record what happened. A walk can stop
+//! before given nodes and go on later (see `fork`).
 
 use super::agenda::Agenda;
 use super::ahead::{chance_now, hazard_step, quiet_run};
 use super::decide::{Ctx, Decision, Why, decide};
+use super::fork::{Forks, Never, Stop};
 use super::rng::Lanes;
 use super::schedule::{IDLE, NEVER, NodeState, key, tick_of};
-use super::trace::{NoTrace, Trace};
+use super::trace::Trace;
 use crate::expr::Stack;
 use crate::program::{Assign, Delay, Effects, NOW_SLOT, NodeKind, ParamValue, Program, Timing, YES};
 use crate::stats::Record;
@@ -40,7 +40,7 @@ pub struct Workspace {
     pub(super) windows: Vec<(u32, u32)>,
     /// The one-shot events with a fixed date: (tick, node), in order. They
     /// are the first events, so their node index is their position.
-    fixed: Vec<u32>,
+    pub(super) fixed: Vec<u32>,
     /// Every other node: processes, watched and relative events.
     moving: Vec<u32>,
     /// The moving nodes whose start depends on the branch's parameters
@@ -53,15 +53,15 @@ pub struct Workspace {
     /// Nodes whose window narrows once the parameters are drawn.
     narrowed: Vec<u32>,
     /// Bumped whenever an effect writes the state.
-    version: u64,
+    pub(super) version: u64,
     /// The stop condition's value and the state version it was evaluated
     /// at, when it does not read `now`.
-    stop: Option<(u64, bool)>,
+    pub(super) stop: Option<(u64, bool)>,
     /// The key being run.
     pub(super) now: u64,
     /// The walk's place: the next fixed-date event, and the tick being run.
-    cursor: usize,
-    tick: Option<u32>,
+    pub(super) cursor: usize,
+    pub(super) tick: Option<u32>,
     /// Whether the stop condition reads `now`, and where its value can
     /// change with `now` alone (`None`: anywhere).
     stop_reads_now: bool,
@@ -121,27 +121,6 @@ impl Workspace {
     }
 }
 
-impl Workspace {
-    /// Becomes a copy of `other`'s branch as it stands, a workspace of a
-    /// program with the same layout (see `Program::fork_points`): the
-    /// state, schedule and record, not the values cached per lane.
-    pub fn copy_from(&mut self, other: &Workspace) {
-        self.slots.copy_from_slice(&other.slots);
-        self.lanes.count_as(&other.lanes);
-        self.record.copy_from(&other.record);
-        // Fixed-date events keep no state (see `begin`).
-        let first_moving = self.fixed.len();
-        self.nodes[first_moving..].copy_from_slice(&other.nodes[first_moving..]);
-        self.agenda.copy_from(&other.agenda);
-        self.windows.copy_from_slice(&other.windows);
-        self.version = other.version;
-        self.stop = other.stop;
-        self.now = other.now;
-        self.cursor = other.cursor;
-        self.tick = other.tick;
-    }
-}
-
 /// Runs branch `branch`, leaving what happened in `ws.record`.
 pub fn run_branch<T: Trace>(p: &Program, ws: &mut Workspace, branch: u64, trace: &mut T) -> Result<(), RunError> {
     begin(p, ws, branch, trace);
@@ -151,84 +130,15 @@ pub fn run_branch<T: Trace>(p: &Program, ws: &mut Workspace, branch: u64, trace:
     }
 }
 
-/// The nodes a walk stops before (see [`run_to_fork`]).
-pub trait Forks {
-    fn at(&self, node: u32) -> Stop;
-}
-
-/// Whether a walk stops before a node that comes due.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Stop {
-    No,
-    /// Before the node runs.
-    Due,
-    /// Before the node runs, if its condition holds then (what it reads
-    /// otherwise is read only when it does).
-    IfHolds,
-}
-
-/// Marked nodes.
-impl Forks for [bool] {
-    #[inline]
-    fn at(&self, node: u32) -> Stop {
-        match self[node as usize] {
-            true => Stop::Due,
-            false => Stop::No,
-        }
-    }
-}
-
-/// No node: a walk to the end.
-struct Never;
-
-impl Forks for Never {
-    #[inline(always)]
-    fn at(&self, _: u32) -> Stop {
-        Stop::No
-    }
-}
-
-/// Runs branch `branch` up to the first node in `forks` that comes due,
-/// and leaves it there, returning that node; or, when none does, to its
-/// end (`Ok(None)`, what happened in `ws.record`).
-pub fn run_to_fork<F: Forks + ?Sized>(
-    p: &Program,
-    ws: &mut Workspace,
-    branch: u64,
-    forks: &F,
-) -> Result<Option<u32>, RunError> {
-    begin(p, ws, branch, &mut NoTrace);
-    walk_on(p, ws, branch, forks)
-}
-
-/// Goes on with a branch left at a fork point (by [`run_to_fork`] or this,
-/// in this workspace or one copied from it), as [`run_to_fork`] does.
-pub fn walk_on<F: Forks + ?Sized>(
-    p: &Program,
-    ws: &mut Workspace,
-    branch: u64,
-    forks: &F,
-) -> Result<Option<u32>, RunError> {
-    match advance(p, ws, branch, &mut NoTrace, forks)? {
-        Walk::Paused(node) => Ok(Some(node)),
-        Walk::Ended(stopped) => end(p, ws, branch, stopped, &mut NoTrace).map(|()| None),
-    }
-}
-
-/// Runs a branch left at a fork point to its end.
-pub fn resume(p: &Program, ws: &mut Workspace, branch: u64) -> Result<(), RunError> {
-    walk_on(p, ws, branch, &Never).map(|_| ())
-}
-
 /// How far a walk through a branch got: paused before a fork point (the
 /// node), or at its end (and the tick the stop condition held at, if it did).
-enum Walk {
+pub(super) enum Walk {
     Paused(u32),
     Ended(Option<u32>),
 }
 
 /// Draws the branch's parameters and starts every node whose start is known.
-fn begin<T: Trace>(p: &Program, ws: &mut Workspace, branch: u64, trace: &mut T) {
+pub(super) fn begin<T: Trace>(p: &Program, ws: &mut Workspace, branch: u64, trace: &mut T) {
     ws.slots.copy_from_slice(&p.initial);
     ws.record.clear();
     for param in &p.params {
@@ -261,7 +171,7 @@ fn begin<T: Trace>(p: &Program, ws: &mut Workspace, branch: u64, trace: &mut T) 
 
 /// Advances from one due key to the next until the end of the timeline,
 /// the stop condition, or a node in `forks` coming due.
-fn advance<T: Trace, F: Forks + ?Sized>(
+pub(super) fn advance<T: Trace, F: Forks + ?Sized>(
     p: &Program,
     ws: &mut Workspace,
     branch: u64,
@@ -330,7 +240,7 @@ fn advance<T: Trace, F: Forks + ?Sized>(
 
 /// Checks the stop condition after the last tick run, ends the runs
 /// counted ahead, and records the branch.
-fn end<T: Trace>(
+pub(super) fn end<T: Trace>(
     p: &Program,
     ws: &mut Workspace,
     branch: u64,

@@ -7,6 +7,7 @@ mod ahead;
 pub mod branch;
 pub mod decide;
 pub mod dist;
+pub mod fork;
 pub mod narrative;
 pub mod rng;
 pub mod run;

@@ -6,7 +6,8 @@
 //! exactly what the trunk does, draw for draw; a variant that never comes
 //! to such a node ends as the trunk does.
 
-use super::branch::{Forks, RunError, Stop, Workspace, resume, run_to_fork, walk_on};
+use super::branch::{RunError, Workspace};
+use super::fork::{Forks, Stop, resume, run_to_fork, walk_on};
 use super::run::{Job, RunSettings, pool, run_job};
 use crate::program::{PinRead, Program};
 use crate::stats::Tally;

@@ -1,0 +1,99 @@
+//! Stopping a branch before given nodes, copying it, and going on: where
+//! a counterfactual that only forces decisions parts from its base (see
+//! `compare::pair`), or a run that pins parameters from the scenario's
+//! trunk (see `trunk`). Up to that point the two programs are the same
+//! code over the same draws, so the copy is what the other would have.
+
+use super::branch::{RunError, Walk, Workspace, advance, begin, end};
+use super::trace::NoTrace;
+use crate::program::Program;
+
+impl Workspace {
+    /// Becomes a copy of `other`'s branch as it stands, a workspace of a
+    /// program with the same layout (see `Program::fork_points`): the
+    /// state, schedule and record, not the values cached per lane.
+    pub fn copy_from(&mut self, other: &Workspace) {
+        self.slots.copy_from_slice(&other.slots);
+        self.lanes.count_as(&other.lanes);
+        self.record.copy_from(&other.record);
+        // Fixed-date events keep no state (see `begin`).
+        let first_moving = self.fixed.len();
+        self.nodes[first_moving..].copy_from_slice(&other.nodes[first_moving..]);
+        self.agenda.copy_from(&other.agenda);
+        self.windows.copy_from_slice(&other.windows);
+        self.version = other.version;
+        self.stop = other.stop;
+        self.now = other.now;
+        self.cursor = other.cursor;
+        self.tick = other.tick;
+    }
+}
+
+/// The nodes a walk stops before (see [`run_to_fork`]).
+pub trait Forks {
+    fn at(&self, node: u32) -> Stop;
+}
+
+/// Whether a walk stops before a node that comes due.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stop {
+    No,
+    /// Before the node runs.
+    Due,
+    /// Before the node runs, if its condition holds then (what it reads
+    /// otherwise is read only when it does).
+    IfHolds,
+}
+
+/// Marked nodes.
+impl Forks for [bool] {
+    #[inline]
+    fn at(&self, node: u32) -> Stop {
+        match self[node as usize] {
+            true => Stop::Due,
+            false => Stop::No,
+        }
+    }
+}
+
+/// No node: a walk to the end.
+pub(super) struct Never;
+
+impl Forks for Never {
+    #[inline(always)]
+    fn at(&self, _: u32) -> Stop {
+        Stop::No
+    }
+}
+
+/// Runs branch `branch` up to the first node in `forks` that comes due,
+/// and leaves it there, returning that node; or, when none does, to its
+/// end (`Ok(None)`, what happened in `ws.record`).
+pub fn run_to_fork<F: Forks + ?Sized>(
+    p: &Program,
+    ws: &mut Workspace,
+    branch: u64,
+    forks: &F,
+) -> Result<Option<u32>, RunError> {
+    begin(p, ws, branch, &mut NoTrace);
+    walk_on(p, ws, branch, forks)
+}
+
+/// Goes on with a branch left at a fork point (by [`run_to_fork`] or this,
+/// in this workspace or one copied from it), as [`run_to_fork`] does.
+pub fn walk_on<F: Forks + ?Sized>(
+    p: &Program,
+    ws: &mut Workspace,
+    branch: u64,
+    forks: &F,
+) -> Result<Option<u32>, RunError> {
+    match advance(p, ws, branch, &mut NoTrace, forks)? {
+        Walk::Paused(node) => Ok(Some(node)),
+        Walk::Ended(stopped) => end(p, ws, branch, stopped, &mut NoTrace).map(|()| None),
+    }
+}
+
+/// Runs a branch left at a fork point to its end.
+pub fn resume(p: &Program, ws: &mut Workspace, branch: u64) -> Result<(), RunError> {
+    walk_on(p, ws, branch, &Never).map(|_| ())
+}
