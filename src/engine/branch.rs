@@ -126,7 +126,7 @@ pub fn run_branch<T: Trace>(p: &Program, ws: &mut Workspace, branch: u64, trace:
     begin(p, ws, branch, trace);
     match advance(p, ws, branch, trace, &Never)? {
         Walk::Ended(stopped) => end(p, ws, branch, stopped, trace),
-        Walk::Paused(_) => unreachable!("a walk pauses only at fork points"),
+        Walk::Paused(_) => unreachable!("a walk pauses only at fork points"), // ok: `Never` has none
     }
 }
 

@@ -20,6 +20,18 @@ pub enum PinRead {
 }
 
 impl Program {
+    /// Whether the two share what frames every node: slots, lanes, clock,
+    /// results and the stop condition.
+    fn same_frame(&self, other: &Program) -> bool {
+        self.slots == other.slots
+            && self.lanes == other.lanes
+            && self.meta.clock == other.meta.clock
+            && self.outcomes == other.outcomes
+            && self.flags == other.flags
+            && self.metrics == other.metrics
+            && self.stop_when == other.stop_when
+    }
+
     /// The streams of the lanes some rule reads: all but those of forced
     /// nodes (which keep theirs, unread, for [`Self::fork_points`]).
     pub fn read_lanes(&self) -> impl Iterator<Item = u64> + '_ {
@@ -38,15 +50,9 @@ impl Program {
     /// Up to the first of them, a branch of either program does exactly
     /// what the same branch of the other does.
     pub fn fork_points(&self, other: &Program) -> Option<Box<[bool]>> {
-        let same = self.slots == other.slots
+        let same = self.same_frame(other)
             && self.initial == other.initial
             && self.params == other.params
-            && self.lanes == other.lanes
-            && self.meta.clock == other.meta.clock
-            && self.outcomes == other.outcomes
-            && self.flags == other.flags
-            && self.metrics == other.metrics
-            && self.stop_when == other.stop_when
             && self.events.len() == other.events.len()
             && self.processes.len() == other.processes.len();
         if !same {
@@ -78,13 +84,7 @@ impl Program {
     /// or a pinned parameter is read before any node runs or after the last
     /// (a computed date, a window, the stop condition, a result).
     pub fn pin_points(&self, other: &Program) -> Option<(Pins, Box<[PinRead]>)> {
-        let same = self.slots == other.slots
-            && self.lanes == other.lanes
-            && self.meta.clock == other.meta.clock
-            && self.outcomes == other.outcomes
-            && self.flags == other.flags
-            && self.metrics == other.metrics
-            && self.stop_when == other.stop_when
+        let same = self.same_frame(other)
             && self.events == other.events
             && self.processes == other.processes
             && self.params.len() == other.params.len();
