@@ -194,9 +194,7 @@ fn run_shared(
     done: &dyn Fn(usize),
 ) -> Result<Option<Vec<Option<Tally>>>, Failure> {
     const SLICES: u64 = 20;
-    let sharing = programs.iter().filter(|q| p.pin_points(q).is_some()).count();
-    let progress = |k: u64| done(sharing * k as usize / SLICES as usize);
-    match crate::engine::trunk::run_variants(p, programs, settings, SLICES, &progress)? {
+    match crate::engine::trunk::run_variants(p, programs, settings, SLICES, done)? {
         Ok((_, tallies)) => Ok(Some(tallies)),
         Err(_) => Ok(None),
     }

@@ -117,14 +117,15 @@ impl Job for Trunk<'_> {
 /// branch's trunk where a variant only pins parameters; returns `base`'s
 /// tally, then each variant's, or `None` for a variant that cannot share
 /// the trunk (run it alone). The tallies are those of separate runs. The
-/// branches run in `slices` consecutive parts, `done(k)` told after `k`.
+/// branches run in `slices` consecutive parts; `done(k)` is told as the
+/// work of `k` of the shared variants is done.
 #[allow(clippy::type_complexity)]
 pub fn run_variants(
     base: &Program,
     variants: &[Program],
     settings: &RunSettings,
     slices: u64,
-    done: &dyn Fn(u64),
+    done: &dyn Fn(usize),
 ) -> Result<Result<(Tally, Vec<Option<Tally>>), RunError>, String> {
     let nodes = base.events.len() + base.processes.len();
     let mut job = Trunk {
@@ -180,7 +181,7 @@ pub fn run_variants(
         };
         start += part.branches;
         k += 1;
-        done(k);
+        done(job.variants.len() * k / slices.max(1) as usize);
     }
     let tallies = match tallies {
         Ok(t) => t,
