@@ -9,6 +9,7 @@ mod fork;
 pub use fork::PinRead;
 mod names;
 mod nodes;
+mod options;
 mod params;
 mod rules;
 mod timing;
