@@ -73,6 +73,16 @@ fn agent() -> ureq::Agent {
     ureq::Agent::config_builder().http_status_as_error(false).build().into()
 }
 
+/// The status of the server's health check.
+fn health(s: &Server) -> u16 {
+    agent()
+        .get(format!("{}/healthz", s.base))
+        .call()
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
 /// POSTs `body` (raw text) and returns the status and the JSON reply.
 fn post(s: &Server, path: &str, body: &str, token: Option<&str>) -> (u16, Value) {
     let mut req = agent()
@@ -137,15 +147,7 @@ fn a_session_takes_predictions_refuses_bad_ones_reveals_and_survives_a_kill() {
     let db: PathBuf = dir.join("class.sqlite");
     let file = "scenarios/no_us_intervention.toml";
     let server = start(&[file, "scenarios/historical.toml"], &db, &[]);
-    assert_eq!(
-        agent()
-            .get(format!("{}/healthz", server.base))
-            .call()
-            .unwrap()
-            .status()
-            .as_u16(),
-        200
-    );
+    assert_eq!(health(&server), 200);
     let json = sim([
         root().join(file).as_os_str(),
         "-n".as_ref(),
@@ -434,15 +436,7 @@ fn opened_to_the_room_it_prints_the_address_students_can_reach() {
         // The machine's own address: it answers there.
         Ok(ip) => {
             assert!(!ip.is_loopback() && !ip.is_unspecified(), "{ip}");
-            assert_eq!(
-                agent()
-                    .get(format!("{}/healthz", server.base))
-                    .call()
-                    .unwrap()
-                    .status()
-                    .as_u16(),
-                200
-            );
+            assert_eq!(health(&server), 200);
         }
         // A machine with no network says so instead of printing a wrong address.
         Err(_) => assert_eq!(host, "THIS-COMPUTERS-ADDRESS"),
