@@ -2,6 +2,8 @@
 //! from one uniform, so that a shifted distribution moves every branch's
 //! value in one direction (tight pairing between a scenario and its base).
 
+use std::sync::{Arc, Mutex};
+
 /// Knots of the tabulated beta quantile function. Linear interpolation
 /// between exact quantiles keeps the sampled CDF within 1/(KNOTS-1) of the
 /// true one everywhere, and the map monotone.
@@ -30,7 +32,7 @@ pub enum Dist {
     Beta {
         alpha: f64,
         beta: f64,
-        table: Box<[f64]>,
+        table: Arc<[f64]>,
         exact_tails: bool,
     },
     /// 1.0 with probability `p`, else 0.0 (a flag).
@@ -89,13 +91,10 @@ impl Dist {
                 "[alpha, beta] with both > 0 (and at most 10000), got [{alpha}, {beta}]"
             ));
         }
-        let table = (0..BETA_KNOTS)
-            .map(|i| beta_quantile(alpha, beta, i as f64 / (BETA_KNOTS - 1) as f64))
-            .collect();
         Ok(Dist::Beta {
             alpha,
             beta,
-            table,
+            table: beta_table(alpha, beta),
             exact_tails: false,
         })
     }
@@ -283,15 +282,56 @@ fn poly(c: &[f64], x: f64) -> f64 {
     c.iter().rev().fold(0.0, |acc, &k| acc * x + k)
 }
 
+/// The quantile table of Beta(a, b), computed once per process for each
+/// pair (a paired run, a sweep or the class server compile the same
+/// distributions again; a table costs about 2049 quantile searches). The
+/// last [`KEPT_TABLES`] pairs are kept, so a sweep over a beta's shape
+/// cannot grow the cache without bound.
+const KEPT_TABLES: usize = 64;
+/// A table, by the bits of (a, b).
+type Table = ((u64, u64), Arc<[f64]>);
+static TABLES: Mutex<Vec<Table>> = Mutex::new(Vec::new());
+
+fn beta_table(a: f64, b: f64) -> Arc<[f64]> {
+    let key = (a.to_bits(), b.to_bits());
+    let cached = |tables: &[Table]| tables.iter().find(|(k, _)| *k == key).map(|(_, t)| t.clone());
+    if let Some(t) = TABLES.lock().ok().and_then(|t| cached(&t)) {
+        return t;
+    }
+    let table: Arc<[f64]> = (0..BETA_KNOTS)
+        .map(|i| beta_quantile(a, b, i as f64 / (BETA_KNOTS - 1) as f64))
+        .collect();
+    if let Ok(mut tables) = TABLES.lock() {
+        if cached(&tables).is_none() {
+            if tables.len() == KEPT_TABLES {
+                tables.remove(0);
+            }
+            tables.push((key, table.clone()));
+        }
+    }
+    table
+}
+
 /// Regularized incomplete beta I_x(a, b) (continued fraction, Lentz).
 pub fn beta_cdf(a: f64, b: f64, x: f64) -> f64 {
+    beta_cdf_with(a, b, ln_beta_norm(a, b), x)
+}
+
+/// `ln(Γ(a+b) / (Γ(a) Γ(b)))`, the log of the beta density's constant.
+fn ln_beta_norm(a: f64, b: f64) -> f64 {
+    libm::lgamma(a + b) - libm::lgamma(a) - libm::lgamma(b)
+}
+
+/// [`beta_cdf`] with its constant computed once by the caller (the same
+/// operations in the same order, so the same value to the last bit).
+fn beta_cdf_with(a: f64, b: f64, ln_norm: f64, x: f64) -> f64 {
     if x <= 0.0 {
         return 0.0;
     }
     if x >= 1.0 {
         return 1.0;
     }
-    let ln_front = libm::lgamma(a + b) - libm::lgamma(a) - libm::lgamma(b) + a * x.ln() + b * (1.0 - x).ln();
+    let ln_front = ln_norm + a * x.ln() + b * (1.0 - x).ln();
     if x < (a + 1.0) / (a + b + 2.0) {
         ln_front.exp() * beta_cf(a, b, x) / a
     } else {
@@ -343,11 +383,11 @@ fn beta_quantile(a: f64, b: f64, q: f64) -> f64 {
     if q >= 1.0 {
         return 1.0;
     }
-    let ln_norm = libm::lgamma(a + b) - libm::lgamma(a) - libm::lgamma(b);
+    let ln_norm = ln_beta_norm(a, b);
     let (mut lo, mut hi) = (0.0f64, 1.0f64);
     let mut x = (a / (a + b)).clamp(1e-6, 1.0 - 1e-6);
     for _ in 0..100 {
-        let f = beta_cdf(a, b, x) - q;
+        let f = beta_cdf_with(a, b, ln_norm, x) - q;
         if f < 0.0 {
             lo = x;
         } else {
@@ -386,6 +426,29 @@ mod tests {
         assert!((beta_cdf(1.0, 1.0, 0.3) - 0.3).abs() < 1e-12);
         assert!((beta_cdf(2.0, 1.0, 0.6) - 0.36).abs() < 1e-12);
         assert!((beta_cdf(1.0, 3.0, 0.2) - (1.0 - 0.8f64.powi(3))).abs() < 1e-12);
+    }
+
+    #[test]
+    fn a_beta_table_is_computed_once_and_is_the_exact_quantiles() {
+        let table = |d: &Dist| match d {
+            Dist::Beta { table, .. } => table.clone(),
+            _ => unreachable!(),
+        };
+        let (a, b) = (
+            table(&Dist::beta(3.5, 7.25).unwrap()),
+            table(&Dist::beta(3.5, 7.25).unwrap()),
+        );
+        assert!(Arc::ptr_eq(&a, &b));
+        assert!(!Arc::ptr_eq(&a, &table(&Dist::beta(7.25, 3.5).unwrap())));
+        for i in [1, 100, 1024, 2047] {
+            let q = beta_quantile(3.5, 7.25, i as f64 / (BETA_KNOTS - 1) as f64);
+            assert_eq!(a[i].to_bits(), q.to_bits(), "knot {i}");
+        }
+        // A sweep over many shapes keeps only the last ones.
+        for k in 0..KEPT_TABLES + 5 {
+            Dist::beta(1.0 + k as f64 / 8.0, 2.0).unwrap();
+        }
+        assert!(TABLES.lock().unwrap().len() <= KEPT_TABLES);
     }
 
     #[test]
