@@ -8,7 +8,7 @@ use super::schedule::NEVER;
 /// Due keys of nodes `first..first + count` (the others are never due);
 /// every internal entry holds the smaller of its two children, so the
 /// root holds the first key due.
-#[derive(Clone)]
+#[derive(Clone, PartialEq)]
 pub struct Agenda {
     first: u32,
     /// Leaves start here: node `i` is entry `leaves + i - first`.

@@ -7,6 +7,7 @@
 use super::branch::{RunError, Walk, Workspace, advance, begin, end};
 use super::trace::NoTrace;
 use crate::program::Program;
+use std::cell::Cell;
 
 impl Workspace {
     /// Becomes a copy of `other`'s branch as it stands, a workspace of a
@@ -26,6 +27,43 @@ impl Workspace {
         self.now = other.now;
         self.cursor = other.cursor;
         self.tick = other.tick;
+    }
+}
+
+impl Workspace {
+    /// Whether this branch stands exactly where `other`'s does, the
+    /// `pinned` slots aside, when the two were alike but for those slots
+    /// before each took one step of a node that can change the state of
+    /// the `touched` nodes only (see `Program::touched_by`): then, as long
+    /// as no node reads a pinned slot, the two go on alike.
+    pub fn same_after_step(&self, other: &Workspace, pinned: &[(u32, f64)], touched: &[u32]) -> bool {
+        let first_moving = self.fixed.len() as u32;
+        let nodes = touched.iter().filter(|&&i| i >= first_moving).map(|&i| i as usize);
+        let same =
+            self.same_but_nodes(other, pinned) && nodes.into_iter().all(|i| self.nodes[i].same_as(&other.nodes[i]));
+        debug_assert!(
+            !same
+                || self.nodes[first_moving as usize..]
+                    .iter()
+                    .zip(&other.nodes[first_moving as usize..])
+                    .all(|(a, b)| a.same_as(b)),
+            "a step changed the state of a node it does not touch"
+        );
+        same
+    }
+
+    /// Everything [`Self::same_after_step`] compares but the nodes' states.
+    fn same_but_nodes(&self, other: &Workspace, pinned: &[(u32, f64)]) -> bool {
+        let slots = self.slots.iter().zip(&other.slots).enumerate();
+        (self.version, self.now, self.cursor, self.tick) == (other.version, other.now, other.cursor, other.tick)
+            && self.stop == other.stop
+            && self.lanes.draws() == other.lanes.draws()
+            && self.agenda == other.agenda
+            && self.windows == other.windows
+            && slots
+                .into_iter()
+                .all(|(s, (a, b))| a.to_bits() == b.to_bits() || pinned.iter().any(|&(p, _)| p as usize == s))
+            && self.record == other.record
     }
 }
 
@@ -90,6 +128,25 @@ pub fn walk_on<F: Forks + ?Sized>(
     match advance(p, ws, branch, &mut NoTrace, forks)? {
         Walk::Paused(node) => Ok(Some(node)),
         Walk::Ended(stopped) => end(p, ws, branch, stopped, &mut NoTrace).map(|()| None),
+    }
+}
+
+/// Runs the node a branch was left before (at a fork point), and leaves
+/// it before whatever comes due next, returning that node; or, when the
+/// branch ends first, ends it (`Ok(None)`).
+pub fn step_over(p: &Program, ws: &mut Workspace, branch: u64) -> Result<Option<u32>, RunError> {
+    walk_on(p, ws, branch, &AfterFirst(Cell::new(true)))
+}
+
+/// Every node but the first asked about.
+struct AfterFirst(Cell<bool>);
+
+impl Forks for AfterFirst {
+    fn at(&self, _: u32) -> Stop {
+        match self.0.replace(false) {
+            true => Stop::No,
+            false => Stop::Due,
+        }
     }
 }
 

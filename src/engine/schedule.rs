@@ -94,6 +94,23 @@ pub struct NodeState {
     pub last_path: u32,
 }
 
+impl NodeState {
+    /// Whether the two states are the same to the bit (a branch in either
+    /// goes on alike).
+    pub fn same_as(&self, o: &NodeState) -> bool {
+        let bits = |x: f64| x.to_bits();
+        let quiet = |q: Option<Quiet>| q.map(|q| (q.from, q.steps, q.draws));
+        let (h, g) = (&self.hazard, &o.hazard);
+        self.started == o.started
+            && (self.origin, self.first, self.last, self.k, self.last_path)
+                == (o.origin, o.first, o.last, o.k, o.last_path)
+            && self.memo.holds == o.memo.holds
+            && self.memo.chance.map(|(v, t)| (bits(v), t)) == o.memo.chance.map(|(v, t)| (bits(v), t))
+            && quiet(self.quiet) == quiet(o.quiet)
+            && (bits(h.left), bits(h.h), h.n, h.firings, h.drawn) == (bits(g.left), bits(g.h), g.n, g.firings, g.drawn)
+    }
+}
+
 pub const IDLE: NodeState = NodeState {
     started: false,
     origin: 0,

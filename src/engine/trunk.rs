@@ -4,10 +4,13 @@
 //! copy of the trunk's state just before the first node that reads a
 //! parameter it pins (see `Program::pin_points`). Until then it would do
 //! exactly what the trunk does, draw for draw; a variant that never comes
-//! to such a node ends as the trunk does.
+//! to such a node ends as the trunk does. A variant takes that node's step
+//! on its own, and when the step leaves it exactly where the trunk's
+//! leaves the trunk (the pinned values aside: the same decision, the same
+//! effects), it goes back to sharing the trunk until the next such node.
 
 use super::branch::{RunError, Workspace};
-use super::fork::{Forks, Stop, resume, run_to_fork, walk_on};
+use super::fork::{Forks, Stop, resume, run_to_fork, step_over, walk_on};
 use super::run::{Job, RunSettings, pool, run_job};
 use crate::program::{PinRead, Program};
 use crate::stats::Tally;
@@ -19,8 +22,10 @@ struct Trunk<'p> {
     /// Per variant: its pins (slot, value) and the nodes it parts at.
     pins: Vec<Vec<(u32, f64)>>,
     parts_at: Vec<Vec<(u32, PinRead)>>,
-    /// Per node: the variants that part there.
+    /// Per node: the variants that part there, and the nodes whose state
+    /// a step of it can change.
     parting: Vec<Vec<u32>>,
+    touched: Vec<Box<[u32]>>,
     /// Per node: how many variants part there, as it comes due and once
     /// its condition holds (a branch's starting counts).
     counts: Counts,
@@ -46,13 +51,23 @@ impl Forks for Counts {
     }
 }
 
+/// How many times in a branch a variant may go back to the trunk after
+/// a node that reads its pins left it where the trunk is. Each try costs
+/// a copy, a step and a comparison; a node read every month would
+/// otherwise cost more than the variant's own run.
+const REJOINS: u32 = 16;
+
 /// Per-thread scratch: the trunk's workspace, one for the variant being
-/// run, the counts still to part per node, and which variants have parted.
+/// run, one for the trunk's next step (the probe), the counts still to
+/// part per node, which variants have parted, and how often each has
+/// gone back to the trunk.
 struct Scratch {
     trunk: Workspace,
     variant: Workspace,
+    probe: Workspace,
     counts: Counts,
     parted: Vec<bool>,
+    rejoined: Vec<u32>,
 }
 
 impl Job for Trunk<'_> {
@@ -64,8 +79,10 @@ impl Job for Trunk<'_> {
         Scratch {
             trunk: Workspace::new(self.base, seed),
             variant: Workspace::new(self.base, seed),
+            probe: Workspace::new(self.base, seed),
             counts: self.counts.clone(),
             parted: vec![false; self.variants.len()],
+            rejoined: vec![0; self.variants.len()],
         }
     }
 
@@ -78,12 +95,40 @@ impl Job for Trunk<'_> {
         s.counts.due.copy_from_slice(&self.counts.due);
         s.counts.holds.copy_from_slice(&self.counts.holds);
         s.parted.fill(false);
+        s.rejoined.fill(0);
         let mut at = run_to_fork(self.base, &mut s.trunk, branch, &s.counts)?;
         while let Some(node) = at {
+            // The trunk one step on, once a variant asks (`Some(next node)`).
+            let mut probe: Option<Option<u32>> = None;
             for &k in &self.parting[node as usize] {
                 let k = k as usize;
                 if s.parted[k] {
                     continue;
+                }
+                s.variant.copy_from(&s.trunk);
+                for &(slot, value) in &self.pins[k] {
+                    s.variant.slots[slot as usize] = value;
+                }
+                let mut walking = true;
+                if s.rejoined[k] < REJOINS {
+                    let next = step_over(self.variants[k], &mut s.variant, branch)?;
+                    let trunk_next = match probe {
+                        Some(n) => n,
+                        None => {
+                            s.probe.copy_from(&s.trunk);
+                            *probe.insert(step_over(self.base, &mut s.probe, branch)?)
+                        }
+                    };
+                    // The node changed nothing the pins explain: back to the trunk.
+                    if next.is_some()
+                        && next == trunk_next
+                        && s.variant
+                            .same_after_step(&s.probe, &self.pins[k], &self.touched[node as usize])
+                    {
+                        s.rejoined[k] += 1;
+                        continue;
+                    }
+                    walking = next.is_some();
                 }
                 s.parted[k] = true;
                 for &(n, read) in &self.parts_at[k] {
@@ -92,14 +137,22 @@ impl Job for Trunk<'_> {
                         _ => s.counts.holds[n as usize] -= 1,
                     }
                 }
-                s.variant.copy_from(&s.trunk);
-                for &(slot, value) in &self.pins[k] {
-                    s.variant.slots[slot as usize] = value;
+                if walking {
+                    resume(self.variants[k], &mut s.variant, branch)?;
                 }
-                resume(self.variants[k], &mut s.variant, branch)?;
                 tallies[k + 1].add(&s.variant.record);
             }
-            at = walk_on(self.base, &mut s.trunk, branch, &s.counts)?;
+            at = match probe {
+                // The trunk takes the step its probe made.
+                Some(next) => {
+                    std::mem::swap(&mut s.trunk, &mut s.probe);
+                    match next {
+                        Some(_) => walk_on(self.base, &mut s.trunk, branch, &s.counts)?,
+                        None => None,
+                    }
+                }
+                None => walk_on(self.base, &mut s.trunk, branch, &s.counts)?,
+            };
         }
         tallies[0].add(&s.trunk.record);
         for (k, _) in s.parted.iter().enumerate().filter(|(_, p)| !**p) {
@@ -134,6 +187,7 @@ pub fn run_variants(
         pins: Vec::new(),
         parts_at: Vec::new(),
         parting: vec![Vec::new(); nodes],
+        touched: (0..nodes as u32).map(|i| base.touched_by(i)).collect(),
         counts: Counts {
             due: vec![0; nodes],
             holds: vec![0; nodes],

@@ -76,6 +76,23 @@ impl Program {
 }
 
 impl Program {
+    /// The nodes whose state a step of node `i` can change: itself, the
+    /// nodes timed after it, and those its effects make stale (the engine
+    /// writes no other node's state in a step; see `engine::trunk`).
+    pub fn touched_by(&self, i: u32) -> Box<[u32]> {
+        let n = self.node(i);
+        let effects = [&n.then, &n.otherwise]
+            .into_iter()
+            .chain(n.options.iter().map(|o| &o.effects));
+        let mut touched: Vec<u32> = std::iter::once(i)
+            .chain(n.followers.iter().copied())
+            .chain(effects.flat_map(|e| e.stales.iter().copied()))
+            .collect();
+        touched.sort_unstable();
+        touched.dedup();
+        touched.into()
+    }
+
     /// When `other` is this program with parameters pinned to other values
     /// (as [`Program::with_param`] makes it), the pins as (slot, value) and
     /// where each node (by index) reads a pinned slot; up to the first node

@@ -192,3 +192,55 @@ fn pin_points_say_where_a_pinned_parameter_is_read() {
     let forced = program_with(&fixture("harbour.toml"), &[], &["ally_intervenes=false"]);
     assert!(harbour.pin_points(&forced).is_none());
 }
+
+/// A variant that pins a parameter goes back to its trunk after a step
+/// that left it exactly where the trunk is (the pinned value aside), and
+/// only then: here, where the toss came out the same under both chances.
+#[test]
+fn a_variant_rejoins_its_trunk_exactly_where_a_step_left_it_alike() {
+    use sim::engine::branch::Workspace;
+    use sim::engine::fork::{run_to_fork, step_over};
+    let file = write_temp(
+        "coin_then_more.toml",
+        &std::fs::read_to_string(fixture("coin.toml"))
+            .unwrap()
+            .replace(r#"horizon = "2000-01""#, r#"horizon = "2000-02""#)
+            .replacen(
+                "[[outcomes]]",
+                "[[events]]\nid = \"later\"\ndate = \"2000-02\"\nwhen = \"state.heads\"\n\n[[outcomes]]",
+                1,
+            ),
+    );
+    let base = program(&file, &[]);
+    let pinned = base.with_param("p", 0.6).unwrap();
+    let (pins, reads) = base.pin_points(&pinned).unwrap();
+    let forks: Vec<bool> = reads.iter().map(|r| *r != sim::program::PinRead::Nothing).collect();
+    let toss = forks.iter().position(|&f| f).unwrap() as u32;
+    let touched = base.touched_by(toss);
+    let heads = base.slots.iter().position(|s| s.name == "state.heads").unwrap();
+    let (mut trunk, mut probe, mut variant) = (
+        Workspace::new(&base, 5),
+        Workspace::new(&base, 5),
+        Workspace::new(&base, 5),
+    );
+    let (mut alike, mut apart) = (0, 0);
+    for branch in 0..300 {
+        assert_eq!(run_to_fork(&base, &mut trunk, branch, &forks[..]).unwrap(), Some(toss));
+        probe.copy_from(&trunk);
+        variant.copy_from(&trunk);
+        variant.slots[pins[0].0 as usize] = pins[0].1;
+        let next = step_over(&base, &mut probe, branch).unwrap();
+        assert_eq!(step_over(&pinned, &mut variant, branch).unwrap(), next);
+        let same_toss = probe.slots[heads] == variant.slots[heads];
+        assert_eq!(
+            variant.same_after_step(&probe, &pins, &touched),
+            same_toss,
+            "branch {branch}"
+        );
+        // Without the pin set aside, the two never stand alike.
+        assert!(!variant.same_after_step(&probe, &[], &touched));
+        if same_toss { alike += 1 } else { apart += 1 }
+    }
+    // Heads under 0.6 but not under 0.3: about three branches in ten part.
+    assert!(alike > 150 && apart > 50, "{alike} alike, {apart} apart");
+}
