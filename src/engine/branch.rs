@@ -516,7 +516,7 @@ fn apply<T: Trace>(p: &Program, ws: &mut Workspace, effects: &Effects, step: u32
 }
 
 /// Evaluates outcomes, flags and metrics at the end of the branch.
-fn finish<T: Trace>(p: &Program, ws: &mut Workspace, branch: u64, trace: &mut T) -> Result<(), RunError> {
+pub(super) fn finish<T: Trace>(p: &Program, ws: &mut Workspace, branch: u64, trace: &mut T) -> Result<(), RunError> {
     let mut held = None;
     for (i, o) in p.outcomes.iter().enumerate() {
         if o.when.eval(&ws.slots, &mut ws.stack) != 0.0 {

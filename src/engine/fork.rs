@@ -4,7 +4,7 @@
 //! trunk (see `trunk`). Up to that point the two programs are the same
 //! code over the same draws, so the copy is what the other would have.
 
-use super::branch::{RunError, Walk, Workspace, advance, begin, end};
+use super::branch::{RunError, Walk, Workspace, advance, begin, end, finish};
 use super::trace::NoTrace;
 use crate::program::Program;
 use std::cell::Cell;
@@ -148,6 +148,13 @@ impl Forks for AfterFirst {
             false => Stop::Due,
         }
     }
+}
+
+/// Works out the results (outcome, flags, metrics) of an ended branch
+/// again, by `p`: a program whose results read values the branch's own
+/// program did not have (a pinned parameter).
+pub fn finish_again(p: &Program, ws: &mut Workspace, branch: u64) -> Result<(), RunError> {
+    finish(p, ws, branch, &mut NoTrace)
 }
 
 /// Runs a branch left at a fork point to its end.

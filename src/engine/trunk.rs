@@ -8,9 +8,11 @@
 //! on its own, and when the step leaves it exactly where the trunk's
 //! leaves the trunk (the pinned values aside: the same decision, the same
 //! effects), it goes back to sharing the trunk until the next such node.
+//! A variant whose results read a pin judges the trunk's branch again with
+//! its pinned values when it ends there.
 
 use super::branch::{RunError, Workspace};
-use super::fork::{Forks, Stop, resume, run_to_fork, step_over, walk_on};
+use super::fork::{Forks, Stop, finish_again, resume, run_to_fork, step_over, walk_on};
 use super::run::{Job, RunSettings, pool, run_job};
 use crate::program::{PinRead, Program};
 use crate::stats::Tally;
@@ -19,8 +21,10 @@ use crate::stats::Tally;
 struct Trunk<'p> {
     base: &'p Program,
     variants: Vec<&'p Program>,
-    /// Per variant: its pins (slot, value) and the nodes it parts at.
+    /// Per variant: its pins (slot, value), whether its results read them,
+    /// and the nodes it parts at.
     pins: Vec<Vec<(u32, f64)>>,
+    results: Vec<bool>,
     parts_at: Vec<Vec<(u32, PinRead)>>,
     /// Per node: the variants that part there, and the nodes whose state
     /// a step of it can change.
@@ -156,7 +160,17 @@ impl Job for Trunk<'_> {
         }
         tallies[0].add(&s.trunk.record);
         for (k, _) in s.parted.iter().enumerate().filter(|(_, p)| !**p) {
-            tallies[k + 1].add(&s.trunk.record);
+            if self.results[k] {
+                // The trunk's branch, judged with the pinned values.
+                s.variant.copy_from(&s.trunk);
+                for &(slot, value) in &self.pins[k] {
+                    s.variant.slots[slot as usize] = value;
+                }
+                finish_again(self.variants[k], &mut s.variant, branch)?;
+                tallies[k + 1].add(&s.variant.record);
+            } else {
+                tallies[k + 1].add(&s.trunk.record);
+            }
         }
         Ok(())
     }
@@ -185,6 +199,7 @@ pub fn run_variants(
         base,
         variants: Vec::new(),
         pins: Vec::new(),
+        results: Vec::new(),
         parts_at: Vec::new(),
         parting: vec![Vec::new(); nodes],
         touched: (0..nodes as u32).map(|i| base.touched_by(i)).collect(),
@@ -195,10 +210,11 @@ pub fn run_variants(
     };
     let mut shared = Vec::with_capacity(variants.len());
     for v in variants {
-        let Some((pins, forks)) = base.pin_points(v) else {
+        let Some(points) = base.pin_points(v) else {
             shared.push(None);
             continue;
         };
+        let forks = points.reads;
         let k = job.variants.len() as u32;
         let parts_at: Vec<(u32, PinRead)> = (0..nodes as u32)
             .map(|i| (i, forks[i as usize]))
@@ -212,7 +228,8 @@ pub fn run_variants(
             }
         }
         job.variants.push(v);
-        job.pins.push(pins);
+        job.pins.push(points.pins);
+        job.results.push(points.results);
         job.parts_at.push(parts_at);
         shared.push(Some(k as usize));
     }

@@ -8,6 +8,19 @@ use crate::expr::Code;
 /// Parameters pinned: (slot, value).
 pub type Pins = Vec<(u32, f64)>;
 
+/// Where a program that pins parameters can part from the program itself
+/// (see [`Program::pin_points`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PinPoints {
+    /// The pins, as (slot, value).
+    pub pins: Pins,
+    /// Per node (by index): where it reads a pinned slot.
+    pub reads: Box<[PinRead]>,
+    /// Whether a result (an outcome, a flag, a metric) reads one: a branch's
+    /// results are then worked out again with the pinned values.
+    pub results: bool,
+}
+
 /// Where a node reads a pinned parameter (see [`Program::pin_points`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PinRead {
@@ -94,13 +107,13 @@ impl Program {
     }
 
     /// When `other` is this program with parameters pinned to other values
-    /// (as [`Program::with_param`] makes it), the pins as (slot, value) and
-    /// where each node (by index) reads a pinned slot; up to the first node
-    /// that runs and reads one, a branch of `other` does exactly what the
-    /// same branch of this program does. `None` when anything else differs,
-    /// or a pinned parameter is read before any node runs or after the last
-    /// (a computed date, a window, the stop condition, a result).
-    pub fn pin_points(&self, other: &Program) -> Option<(Pins, Box<[PinRead]>)> {
+    /// (as [`Program::with_param`] makes it), the pins, where each node
+    /// reads a pinned slot, and whether the results do; up to the first
+    /// node that runs and reads one, a branch of `other` does exactly what
+    /// the same branch of this program does. `None` when anything else
+    /// differs, or a pinned parameter is read before any node runs or
+    /// between steps (a computed date, a window, the stop condition).
+    pub fn pin_points(&self, other: &Program) -> Option<PinPoints> {
         let same = self.same_frame(other)
             && self.events == other.events
             && self.processes == other.processes
@@ -132,9 +145,10 @@ impl Program {
             .metrics
             .iter()
             .flat_map(|m| std::iter::once(&m.value).chain(&m.when));
-        if ends.chain(metrics).chain(&self.stop_when).any(reads) {
+        if self.stop_when.as_ref().is_some_and(reads) {
             return None;
         }
+        let results = ends.chain(metrics).any(reads);
         let mut forks = Vec::with_capacity(self.events.len() + self.processes.len());
         for n in self.nodes() {
             let start = match &n.timing {
@@ -168,6 +182,10 @@ impl Program {
                 (false, false) => PinRead::Nothing,
             });
         }
-        Some((pins, forks.into()))
+        Some(PinPoints {
+            pins,
+            reads: forks.into(),
+            results,
+        })
     }
 }

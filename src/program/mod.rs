@@ -6,7 +6,7 @@ mod analysis;
 mod beliefs;
 mod build;
 mod fork;
-pub use fork::PinRead;
+pub use fork::{PinPoints, PinRead};
 mod names;
 mod nodes;
 mod options;

@@ -154,7 +154,7 @@ fn runs_that_share_a_trunk_count_what_they_count_alone() {
             }
             shared += usize::from(
                 p.pin_points(&alone)
-                    .is_some_and(|(_, f)| f.iter().any(|r| *r != sim::program::PinRead::Nothing)),
+                    .is_some_and(|at| at.results || at.reads.iter().any(|r| *r != sim::program::PinRead::Nothing)),
             );
             let by_itself = run(&alone, &s).unwrap().unwrap();
             assert_eq!(
@@ -174,19 +174,32 @@ fn pin_points_say_where_a_pinned_parameter_is_read() {
     use sim::program::PinRead;
     let p = program(&fixture("coin.toml"), &[]);
     let pinned = p.with_param("p", 0.35).unwrap();
-    let (pins, reads) = p.pin_points(&pinned).expect("coin's p is read by its toss's rule only");
-    assert_eq!(pins, [(p.params[0].slot, 0.35)]);
-    assert_eq!(&reads[..], [PinRead::OnceItHolds]);
-    // Read by a result: nothing can be shared.
+    let at = p.pin_points(&pinned).expect("coin's p is read by its toss's rule only");
+    assert_eq!(at.pins, [(p.params[0].slot, 0.35)]);
+    assert_eq!(&at.reads[..], [PinRead::OnceItHolds]);
+    assert!(!at.results);
+    // Read by a result too: the results are worked out again.
+    let coin = std::fs::read_to_string(fixture("coin.toml")).unwrap();
     let judged = write_temp(
         "coin_result.toml",
-        &std::fs::read_to_string(fixture("coin.toml"))
-            .unwrap()
+        &coin
             .replace(r#"when = "state.heads""#, r#"when = "state.heads and p < 1""#)
             .replace(r#"when = "not state.heads""#, r#"when = "not (state.heads and p < 1)""#),
     );
     let q = program(&judged, &[]);
-    assert!(q.pin_points(&q.with_param("p", 0.35).unwrap()).is_none());
+    let at = q.pin_points(&q.with_param("p", 0.35).unwrap()).unwrap();
+    assert!(at.results);
+    assert_eq!(&at.reads[..], [PinRead::OnceItHolds]);
+    // Read by the stop condition, checked between steps: nothing is shared.
+    let stopped = write_temp(
+        "coin_stop.toml",
+        &coin.replace(
+            "branches = 2000",
+            "branches = 2000\nstop_when = \"state.heads and p > 0.9\"",
+        ),
+    );
+    let r = program(&stopped, &[]);
+    assert!(r.pin_points(&r.with_param("p", 0.35).unwrap()).is_none());
     // A forced decision is not a pin.
     let harbour = program(&fixture("harbour.toml"), &[]);
     let forced = program_with(&fixture("harbour.toml"), &[], &["ally_intervenes=false"]);
@@ -213,7 +226,8 @@ fn a_variant_rejoins_its_trunk_exactly_where_a_step_left_it_alike() {
     );
     let base = program(&file, &[]);
     let pinned = base.with_param("p", 0.6).unwrap();
-    let (pins, reads) = base.pin_points(&pinned).unwrap();
+    let at = base.pin_points(&pinned).unwrap();
+    let (pins, reads) = (at.pins, at.reads);
     let forks: Vec<bool> = reads.iter().map(|r| *r != sim::program::PinRead::Nothing).collect();
     let toss = forks.iter().position(|&f| f).unwrap() as u32;
     let touched = base.touched_by(toss);
