@@ -37,7 +37,7 @@ fn duplicate(what: &str, file: FileId, id: &Spanned<String>) -> Diagnostic {
     Diagnostic::at(
         format!("duplicate {what} `{}`", id.get_ref()),
         Span::new(file, id.span()),
-        format!("a {what} id not used before in this file"),
+        "an id not used before in this file",
     )
 }
 

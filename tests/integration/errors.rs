@@ -331,7 +331,14 @@ fn duplicate_event_id() {
         "then = { done = true }",
         "then = { done = true }\n\n[[events]]\nid = \"e1\"\ndate = \"2000-03\"",
     );
-    expect_error(&text, 24, 6, 4, "duplicate event `e1`", "not used before");
+    expect_error(
+        &text,
+        24,
+        6,
+        4,
+        "duplicate event `e1`",
+        "an id not used before in this file",
+    );
 }
 
 #[test]
