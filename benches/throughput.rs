@@ -1,6 +1,8 @@
 //! `cargo bench`: branches per second with 1 and 2 threads, random draws per
-//! branch, and peak heap at 100 000 and 10 000 000 branches (memory must not
-//! grow with the branch count). Prints figures; asserts nothing about time.
+//! branch, peak heap at 100 000 and 10 000 000 branches (memory must not
+//! grow with the branch count), the cost of a paired run and of a
+//! sensitivity analysis as ratios to single runs. Prints figures; asserts
+//! nothing about time.
 
 use sim::engine::branch::{Workspace, run_branch};
 use sim::engine::run::{RunSettings, run};
@@ -122,6 +124,28 @@ fn paired_cost(base: &Program, cf: &Program, branches: u64) -> (f64, f64) {
     (paired / single.max(alone), paired / (single + alone))
 }
 
+/// Time of `sim sensitivity` (every run of its plan, sharing the trunk)
+/// against one run of the scenario, on the same branches and one thread.
+fn sensitivity_cost(p: &Program, branches: u64) -> (usize, f64) {
+    let settings = RunSettings {
+        first: 0,
+        seed: p.meta.seed,
+        branches,
+        threads: 1,
+        batch_size: 4096,
+    };
+    let time = |f: &dyn Fn()| {
+        let t = Instant::now();
+        f();
+        t.elapsed().as_secs_f64()
+    };
+    let one = (0..3)
+        .map(|_| time(&|| drop(run(p, &settings).unwrap().unwrap())))
+        .fold(f64::INFINITY, f64::min);
+    let all = time(&|| drop(sim::sweep::sensitivity(p, None, &settings).unwrap()));
+    (sim::sweep::sensitivity_plan(p).len(), all / one)
+}
+
 fn main() {
     // `cargo bench` passes `--bench`; anything else is a filter on scenario files.
     let filter: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with("--")).collect();
@@ -176,6 +200,10 @@ fn main() {
             large as f64 / 1024.0,
             large as f64 / small as f64
         );
+        if file.contains("historical") {
+            let (runs, ratio) = sensitivity_cost(&p, 20_000);
+            println!("  sensitivity, 20 000 branches, 1 thread: {ratio:.0}x one run ({runs} runs)");
+        }
         for counterfactual in counterfactuals {
             let cf = program(counterfactual);
             let (vs_longer, vs_both) = paired_cost(&p, &cf, n);
