@@ -156,7 +156,13 @@ pub(super) fn outcome(inv: &Invocation, loaded: &Loaded, data: &PartData) -> Res
     Ok(match data {
         PartData::Run { tally } => Outcome::Run(Box::new(Report::new(p, &s, tally))),
         PartData::Paired { tally } => {
-            let base = &loaded.base.as_ref().expect("a paired part has a base").0; // ok: `load` gives one when paired
+            // A part written by `sim` has a base exactly when it is paired;
+            // an edited one may not.
+            let base = &loaded
+                .base
+                .as_ref()
+                .ok_or_else(|| input("the parts hold a paired run, but their command has no base scenario".into()))?
+                .0;
             Outcome::Run(Box::new(crate::compare::report(base, p, &s, tally)))
         }
         PartData::Grid { tallies, .. } if inv.command == "sweep" => {

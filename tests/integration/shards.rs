@@ -158,3 +158,26 @@ fn a_run_with_more_paths_than_kept_says_so_and_is_the_same_however_split() {
     let small: serde_json::Value = serde_json::from_slice(&sim(["run", f, "-n", "3000", "-f", "json"]).stdout).unwrap();
     assert!(small.get("paths_not_kept").is_none());
 }
+
+/// A part edited so that its results do not fit its command (a paired run
+/// under a command with no base) is refused with an error, not a crash.
+#[test]
+fn a_part_whose_results_do_not_fit_its_command_is_refused() {
+    let dir = temp_dir();
+    for f in ["harbour.toml", "harbour_no_mediator.toml"] {
+        std::fs::copy(fixture(f), dir.join(f)).unwrap();
+    }
+    let s = dir.join("harbour_no_mediator.toml");
+    let s = s.to_str().unwrap();
+    let paired = part(&dir, &["run", s, "-n", "300"], 1, 1);
+    let alone = part(&dir, &["run", s, "-n", "300", "--no-base"], 1, 1);
+    let read = |p: &Path| serde_json::from_str::<serde_json::Value>(&std::fs::read_to_string(p).unwrap()).unwrap();
+    let mut edited = read(&alone);
+    edited["data"] = read(&paired)["data"].clone();
+    let path = dir.join("edited.json");
+    std::fs::write(&path, edited.to_string()).unwrap();
+    merge_fails(
+        &[&path],
+        "the parts hold a paired run, but their command has no base scenario",
+    );
+}
