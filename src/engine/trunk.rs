@@ -109,30 +109,14 @@ impl Job for Trunk<'_> {
                 if s.parted[k] {
                     continue;
                 }
-                s.variant.copy_from(&s.trunk);
-                for &(slot, value) in &self.pins[k] {
-                    s.variant.slots[slot as usize] = value;
-                }
-                let mut walking = true;
-                if s.rejoined[k] < REJOINS {
-                    let next = step_over(self.variants[k], &mut s.variant, branch)?;
-                    let trunk_next = match probe {
-                        Some(n) => n,
-                        None => {
-                            s.probe.copy_from(&s.trunk);
-                            *probe.insert(step_over(self.base, &mut s.probe, branch)?)
-                        }
-                    };
-                    // The node changed nothing the pins explain: back to the trunk.
-                    if next.is_some()
-                        && next == trunk_next
-                        && s.variant
-                            .same_after_step(&s.probe, &self.pins[k], &self.touched[node as usize])
-                    {
-                        s.rejoined[k] += 1;
-                        continue;
-                    }
-                    walking = next.is_some();
+                self.pinned_copy(s, k);
+                let after = match s.rejoined[k] < REJOINS {
+                    true => self.step_beside(s, k, node, &mut probe, branch)?,
+                    false => After::Apart,
+                };
+                if let After::Rejoined = after {
+                    s.rejoined[k] += 1;
+                    continue;
                 }
                 s.parted[k] = true;
                 for &(n, read) in &self.parts_at[k] {
@@ -141,31 +125,28 @@ impl Job for Trunk<'_> {
                         _ => s.counts.holds[n as usize] -= 1,
                     }
                 }
-                if walking {
+                if let After::Apart = after {
                     resume(self.variants[k], &mut s.variant, branch)?;
                 }
                 tallies[k + 1].add(&s.variant.record);
             }
+            // The trunk takes the step its probe made, if one did.
+            if probe.is_some() {
+                std::mem::swap(&mut s.trunk, &mut s.probe);
+            }
             at = match probe {
-                // The trunk takes the step its probe made.
-                Some(next) => {
-                    std::mem::swap(&mut s.trunk, &mut s.probe);
-                    match next {
-                        Some(_) => walk_on(self.base, &mut s.trunk, branch, &s.counts)?,
-                        None => None,
-                    }
-                }
-                None => walk_on(self.base, &mut s.trunk, branch, &s.counts)?,
+                Some(None) => None,
+                _ => walk_on(self.base, &mut s.trunk, branch, &s.counts)?,
             };
         }
         tallies[0].add(&s.trunk.record);
-        for (k, _) in s.parted.iter().enumerate().filter(|(_, p)| !**p) {
+        for k in 0..self.variants.len() {
+            if s.parted[k] {
+                continue;
+            }
             if self.results[k] {
                 // The trunk's branch, judged with the pinned values.
-                s.variant.copy_from(&s.trunk);
-                for &(slot, value) in &self.pins[k] {
-                    s.variant.slots[slot as usize] = value;
-                }
+                self.pinned_copy(s, k);
                 finish_again(self.variants[k], &mut s.variant, branch)?;
                 tallies[k + 1].add(&s.variant.record);
             } else {
@@ -177,6 +158,59 @@ impl Job for Trunk<'_> {
 
     fn merge(&self, a: Vec<Tally>, b: Vec<Tally>) -> Vec<Tally> {
         a.into_iter().zip(b).map(|(x, y)| x.merge(y)).collect()
+    }
+}
+
+/// Where a variant stands after taking on its own the step of a node that
+/// reads its pins.
+enum After {
+    /// Exactly where the trunk stands after that step: it shares it again.
+    Rejoined,
+    /// Its branch ended in that step.
+    Ended,
+    /// Elsewhere, or not tried: it goes on alone.
+    Apart,
+}
+
+impl Trunk<'_> {
+    /// The variant's workspace becomes the trunk's branch with variant
+    /// `k`'s pins.
+    fn pinned_copy(&self, s: &mut Scratch, k: usize) {
+        s.variant.copy_from(&s.trunk);
+        for &(slot, value) in &self.pins[k] {
+            s.variant.slots[slot as usize] = value;
+        }
+    }
+
+    /// Steps variant `k` (a pinned copy of the trunk) over `node`, and the
+    /// trunk too in the probe unless `probe` already holds that step.
+    fn step_beside(
+        &self,
+        s: &mut Scratch,
+        k: usize,
+        node: u32,
+        probe: &mut Option<Option<u32>>,
+        branch: u64,
+    ) -> Result<After, RunError> {
+        let next = step_over(self.variants[k], &mut s.variant, branch)?;
+        let trunk_next = match *probe {
+            Some(n) => n,
+            None => {
+                s.probe.copy_from(&s.trunk);
+                *probe.insert(step_over(self.base, &mut s.probe, branch)?)
+            }
+        };
+        Ok(match next {
+            None => After::Ended,
+            Some(_)
+                if next == trunk_next
+                    && s.variant
+                        .same_after_step(&s.probe, &self.pins[k], &self.touched[node as usize]) =>
+            {
+                After::Rejoined
+            }
+            Some(_) => After::Apart,
+        })
     }
 }
 
