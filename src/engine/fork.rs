@@ -38,9 +38,8 @@ impl Workspace {
     /// as no node reads a pinned slot, the two go on alike.
     pub fn same_after_step(&self, other: &Workspace, pinned: &[(u32, f64)], touched: &[u32]) -> bool {
         let first_moving = self.fixed.len() as u32;
-        let nodes = touched.iter().filter(|&&i| i >= first_moving).map(|&i| i as usize);
-        let same =
-            self.same_but_nodes(other, pinned) && nodes.into_iter().all(|i| self.nodes[i].same_as(&other.nodes[i]));
+        let mut nodes = touched.iter().filter(|&&i| i >= first_moving).map(|&i| i as usize);
+        let same = self.same_but_nodes(other, pinned) && nodes.all(|i| self.nodes[i].same_as(&other.nodes[i]));
         debug_assert!(
             !same
                 || self.nodes[first_moving as usize..]
@@ -54,15 +53,13 @@ impl Workspace {
 
     /// Everything [`Self::same_after_step`] compares but the nodes' states.
     fn same_but_nodes(&self, other: &Workspace, pinned: &[(u32, f64)]) -> bool {
-        let slots = self.slots.iter().zip(&other.slots).enumerate();
+        let mut slots = self.slots.iter().zip(&other.slots).enumerate();
         (self.version, self.now, self.cursor, self.tick) == (other.version, other.now, other.cursor, other.tick)
             && self.stop == other.stop
             && self.lanes.draws() == other.lanes.draws()
             && self.agenda == other.agenda
             && self.windows == other.windows
-            && slots
-                .into_iter()
-                .all(|(s, (a, b))| a.to_bits() == b.to_bits() || pinned.iter().any(|&(p, _)| p as usize == s))
+            && slots.all(|(s, (a, b))| a.to_bits() == b.to_bits() || pinned.iter().any(|&(p, _)| p as usize == s))
             && self.record == other.record
     }
 }
