@@ -4,6 +4,7 @@
 pub mod compile;
 mod exec;
 pub mod lexer;
+mod lower;
 pub mod parser;
 pub mod vm;
 

@@ -225,7 +225,7 @@ impl Code {
             [Op::Load(s)] => Fast::Load(s),
             _ => Fast::No,
         };
-        let exec = super::exec::lower(&ops);
+        let exec = super::lower::lower(&ops);
         Code {
             ops: ops.into_boxed_slice(),
             max_stack: max as usize,
