@@ -1,10 +1,11 @@
 //! `cargo bench`: branches per second with 1 and 2 threads, random draws per
-//! branch, peak heap at 100 000 and 10 000 000 branches (memory must not
+//! branch and their bare cost, peak heap at 100 000 and 10 000 000 branches (memory must not
 //! grow with the branch count), the cost of a paired run and of a
 //! sensitivity analysis as ratios to single runs. Prints figures; asserts
 //! nothing about time.
 
 use sim::engine::branch::{Workspace, run_branch};
+use sim::engine::rng::Lanes;
 use sim::engine::run::{RunSettings, run};
 use sim::engine::trace::NoTrace;
 use sim::program::{Program, compile};
@@ -83,6 +84,31 @@ fn draws_per_branch(p: &Program, branches: u64) -> f64 {
         run_branch(p, &mut ws, b, &mut NoTrace).unwrap();
     }
     ws.lanes.draws() as f64 / branches as f64
+}
+
+/// The bare cost of a branch's draws, in branches per second: `per_branch`
+/// uniforms a branch, each from a lane of its own (as a branch reads
+/// them: every lane generates its values 32 branches at a time), and
+/// nothing else. Best of three.
+fn draw_throughput(p: &Program, per_branch: f64, branches: u64) -> f64 {
+    let lanes = (per_branch.round() as usize).clamp(1, p.lanes.len().max(1));
+    let streams: Vec<u64> = (0..lanes as u64)
+        .map(|l| p.lanes.get(l as usize).copied().unwrap_or(l))
+        .collect();
+    (0..3)
+        .map(|_| {
+            let mut rng = Lanes::new(p.meta.seed, &streams);
+            let t = Instant::now();
+            let mut sum = 0.0;
+            for b in 0..branches {
+                for l in 0..lanes {
+                    sum += rng.uniform(l, b);
+                }
+            }
+            std::hint::black_box(sum);
+            branches as f64 / t.elapsed().as_secs_f64()
+        })
+        .fold(0.0, f64::max)
 }
 
 /// Event and process steps evaluated per branch (what happens, against the
@@ -186,7 +212,15 @@ fn main() {
         println!("{file}");
         println!("  1 thread : {:>12.0} branches/s", one);
         println!("  2 threads: {:>12.0} branches/s   (speed-up {:.2}x)", two, two / one);
-        println!("  random draws per branch: {:.2}", draws_per_branch(&p, 100_000));
+        let draws = draws_per_branch(&p, 100_000);
+        println!("  random draws per branch: {draws:.2}");
+        let bare = draw_throughput(&p, draws, n);
+        println!(
+            "  those draws alone: {:.3} µs a branch; a branch on 1 thread takes {:.3} µs, {:.1}x its draws",
+            1e6 / bare,
+            1e6 / one,
+            bare / one
+        );
         println!(
             "  steps run per branch: {:.1}, of {} ticks in the timeline",
             steps_per_branch(&p, 100_000),
