@@ -1,7 +1,9 @@
 //! The expression language on arbitrary text: lexer, parser and compiler
 //! refuse or accept it without a panic, every error span falls on
 //! character boundaries inside the text, and compiled code gives the same
-//! value through its fast forms (`eval`) as through the stack machine (`run`).
+//! value through its fast forms (`eval`), through the stack machine on its
+//! lowered and fused form (`run`) and through its canonical ops run naively
+//! (`run_canonical`).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -94,6 +96,11 @@ fuzz_target!(|data: &[u8]| {
                     assert!(
                         fast.to_bits() == plain.to_bits() || (fast.is_nan() && plain.is_nan()),
                         "{text:?}: eval {fast} run {plain}"
+                    );
+                    let canonical = code.run_canonical(&slots);
+                    assert!(
+                        canonical.to_bits() == plain.to_bits() || (canonical.is_nan() && plain.is_nan()),
+                        "{text:?}: canonical {canonical} run {plain}"
                     );
                 }
             }

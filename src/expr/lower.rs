@@ -214,7 +214,7 @@ fn fuse(code: &[Exec]) -> Vec<Exec> {
 #[cfg(test)]
 mod tests {
     use super::super::exec::{Bin, Exec, Factor, Operand};
-    use super::super::vm::{Op, Stack};
+    use super::super::vm::Stack;
     use super::super::{CompileError, Resolved, Scope, Type, compile_source};
     use std::ops::Range;
 
@@ -237,70 +237,6 @@ mod tests {
         fn named_value(&self, _: u32, _: &str) -> Result<f64, String> {
             Err(String::new())
         }
-    }
-
-    /// The canonical ops, run naively: the reference the lowered form must match.
-    fn reference(ops: &[Op], slots: &[f64]) -> f64 {
-        let mut st: Vec<f64> = Vec::new();
-        let mut pc = 0;
-        let t = |b: bool| if b { 1.0 } else { 0.0 };
-        while pc < ops.len() {
-            match ops[pc] {
-                Op::Const(v) => st.push(v),
-                Op::Load(s) => st.push(slots[s as usize]),
-                Op::Pop => {
-                    st.pop();
-                }
-                Op::Jump(o) => pc += o as usize,
-                Op::JumpIfFalse(o) => {
-                    if st.pop().unwrap() == 0.0 {
-                        pc += o as usize;
-                    }
-                }
-                Op::JumpIfFalseKeep(o) => {
-                    if *st.last().unwrap() == 0.0 {
-                        pc += o as usize;
-                    }
-                }
-                Op::JumpIfTrueKeep(o) => {
-                    if *st.last().unwrap() != 0.0 {
-                        pc += o as usize;
-                    }
-                }
-                Op::Clamp => {
-                    let hi = st.pop().unwrap();
-                    let lo = st.pop().unwrap();
-                    let x = st.pop().unwrap();
-                    st.push(x.max(lo).min(hi));
-                }
-                op if op.is_unary() => {
-                    let x = st.pop().unwrap();
-                    st.push(super::unary(op, x));
-                }
-                op => {
-                    let b = st.pop().unwrap();
-                    let a = st.pop().unwrap();
-                    st.push(match op {
-                        Op::Add => a + b,
-                        Op::Sub => a - b,
-                        Op::Mul => a * b,
-                        Op::Div => a / b,
-                        Op::Min => a.min(b),
-                        Op::Max => a.max(b),
-                        Op::Pow => a.powf(b),
-                        Op::Lt => t(a < b),
-                        Op::Le => t(a <= b),
-                        Op::Gt => t(a > b),
-                        Op::Ge => t(a >= b),
-                        Op::Eq => t(a == b),
-                        _ => t(a != b),
-                    });
-                }
-            }
-            pc += 1;
-        }
-        assert_eq!(st.len(), 1);
-        st[0]
     }
 
     /// A small deterministic generator of well-typed random expressions.
@@ -406,7 +342,7 @@ mod tests {
             for x in [-2.0, -0.5, 0.0, 1.0, 2.5, 4.0] {
                 for flag in [0.0, 1.0] {
                     let slots = [x, flag];
-                    let want = reference(code.ops(), &slots);
+                    let want = code.run_canonical(&slots);
                     let got = code.run(&slots, &mut stack);
                     assert!(
                         want.to_bits() == got.to_bits() || (want.is_nan() && got.is_nan()),

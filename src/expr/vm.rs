@@ -396,11 +396,79 @@ impl Code {
     pub fn run(&self, slots: &[f64], stack: &mut Stack) -> f64 {
         super::exec::run(&self.exec, slots, stack)
     }
+
+    /// The value through [`run_canonical`] (the reference for [`Self::run`]).
+    pub fn run_canonical(&self, slots: &[f64]) -> f64 {
+        run_canonical(&self.ops, slots)
+    }
 }
 
 #[inline]
 fn truth(b: bool) -> f64 {
     if b { 1.0 } else { 0.0 }
+}
+
+/// The canonical ops run naively, one stack push or pop an op: the
+/// reference the lowered code must match to the bit (tests and the fuzzer
+/// compare them). A malformed program (never compiled) gives NaN.
+pub fn run_canonical(ops: &[Op], slots: &[f64]) -> f64 {
+    let mut st: Vec<f64> = Vec::new();
+    let mut pc = 0;
+    let t = |b: bool| if b { 1.0 } else { 0.0 };
+    let pop = |st: &mut Vec<f64>| st.pop().unwrap_or(f64::NAN);
+    while pc < ops.len() {
+        match ops[pc] {
+            Op::Const(v) => st.push(v),
+            Op::Load(s) => st.push(slots.get(s as usize).copied().unwrap_or(f64::NAN)),
+            Op::Pop => {
+                st.pop();
+            }
+            Op::Jump(o) => pc += o as usize,
+            Op::JumpIfFalse(o) => {
+                if pop(&mut st) == 0.0 {
+                    pc += o as usize;
+                }
+            }
+            Op::JumpIfFalseKeep(o) => {
+                if st.last() == Some(&0.0) {
+                    pc += o as usize;
+                }
+            }
+            Op::JumpIfTrueKeep(o) => {
+                if st.last().is_some_and(|&x| x != 0.0) {
+                    pc += o as usize;
+                }
+            }
+            Op::Clamp => {
+                let (hi, lo, x) = (pop(&mut st), pop(&mut st), pop(&mut st));
+                st.push(x.max(lo).min(hi));
+            }
+            op if op.is_unary() => {
+                let x = pop(&mut st);
+                st.push(super::exec::unary(op, x));
+            }
+            op => {
+                let (b, a) = (pop(&mut st), pop(&mut st));
+                st.push(match op {
+                    Op::Add => a + b,
+                    Op::Sub => a - b,
+                    Op::Mul => a * b,
+                    Op::Div => a / b,
+                    Op::Min => a.min(b),
+                    Op::Max => a.max(b),
+                    Op::Pow => a.powf(b),
+                    Op::Lt => t(a < b),
+                    Op::Le => t(a <= b),
+                    Op::Gt => t(a > b),
+                    Op::Ge => t(a >= b),
+                    Op::Eq => t(a == b),
+                    _ => t(a != b),
+                });
+            }
+        }
+        pc += 1;
+    }
+    pop(&mut st)
 }
 
 /// Scratch operand stack, reused across evaluations (no allocation per call).
