@@ -1,8 +1,8 @@
 //! `cargo bench`: branches per second with 1 and 2 threads, random draws per
-//! branch and their bare cost, peak heap at 100 000 and 10 000 000 branches (memory must not
-//! grow with the branch count), the cost of a paired run and of a
-//! sensitivity analysis as ratios to single runs. Prints figures; asserts
-//! nothing about time.
+//! branch and their bare cost, peak heap at 100 000 and 10 000 000
+//! branches (memory must not grow with the branch count), the cost of a
+//! paired run and of a sensitivity analysis as ratios to single runs.
+//! Prints figures; asserts nothing about time.
 
 use sim::engine::branch::{Workspace, run_branch};
 use sim::engine::rng::Lanes;

@@ -106,27 +106,31 @@ pub fn lower(ops: &[Op]) -> Box<[Exec]> {
     new_at[ops.len()] = out.len();
     for (at, old_target) in patches {
         let offset = (new_at[old_target] - at - 1) as u32;
-        match &mut out[at] {
-            Exec::Jump(x) | Exec::JumpIfFalse(x) | Exec::JumpIfFalseKeep(x) | Exec::JumpIfTrueKeep(x) => *x = offset,
-            Exec::JumpUnlessSlot(_, x) => *x = offset,
-            _ => unreachable!("a jump is never merged"), // ok: patches record only jumps
+        match offset_of(&mut out[at]) {
+            Some(x) => *x = offset,
+            None => unreachable!("a jump is never merged"), // ok: patches record only jumps
         }
     }
     fuse(&out).into_boxed_slice()
 }
 
-/// Where lowered op `e` at `i` jumps to, if it jumps.
-fn target(i: usize, e: &Exec) -> Option<usize> {
-    match *e {
+/// The forward offset of a lowered op that jumps.
+fn offset_of(e: &mut Exec) -> Option<&mut u32> {
+    match e {
         Exec::Jump(o)
         | Exec::JumpIfFalse(o)
         | Exec::JumpIfFalseKeep(o)
         | Exec::JumpIfTrueKeep(o)
         | Exec::JumpUnlessSlot(_, o)
         | Exec::AndLoad(o, _)
-        | Exec::OrLoad(o, _) => Some(i + 1 + o as usize),
+        | Exec::OrLoad(o, _) => Some(o),
         _ => None,
     }
+}
+
+/// Where lowered op `e` at `i` jumps to, if it jumps.
+fn target(i: usize, mut e: Exec) -> Option<usize> {
+    offset_of(&mut e).map(|o| i + 1 + *o as usize)
 }
 
 /// The fused op a run at the start of `code` makes, and the run's length.
@@ -172,7 +176,7 @@ fn fused(code: &[Exec]) -> Option<(Exec, usize)> {
 fn fuse(code: &[Exec]) -> Vec<Exec> {
     let mut lands = vec![false; code.len() + 1];
     for (i, e) in code.iter().enumerate() {
-        if let Some(t) = target(i, e) {
+        if let Some(t) = target(i, *e) {
             lands[t] = true;
         }
     }
@@ -195,17 +199,9 @@ fn fuse(code: &[Exec]) -> Vec<Exec> {
     }
     new_at[code.len()] = out.len();
     for (j, e) in out.iter_mut().enumerate() {
-        let Some(t) = target(old_at[j], e) else { continue };
-        let offset = (new_at[t] - j - 1) as u32;
-        match e {
-            Exec::Jump(o)
-            | Exec::JumpIfFalse(o)
-            | Exec::JumpIfFalseKeep(o)
-            | Exec::JumpIfTrueKeep(o)
-            | Exec::JumpUnlessSlot(_, o)
-            | Exec::AndLoad(o, _)
-            | Exec::OrLoad(o, _) => *o = offset,
-            _ => {}
+        if let Some(o) = offset_of(e) {
+            let t = old_at[j] + 1 + *o as usize;
+            *o = (new_at[t] - j - 1) as u32;
         }
     }
     out
