@@ -2,13 +2,16 @@
 //! what they did together, branch by branch.
 
 use super::align::{Alignment, Parting};
+use crate::engine::batch::{Batch, Failed, Plan};
 use crate::engine::branch::{RunError, Workspace, run_branch};
 use crate::engine::fork::{resume, run_to_fork};
 use crate::engine::run::{Job, RunSettings, run_job, with_pool};
 use crate::engine::trace::NoTrace;
+use crate::expr::columns::WIDTH;
 use crate::program::Program;
 use crate::stats::moments::Moments;
 use crate::stats::{FastMap, Record, Tally};
+use std::ops::Range;
 
 /// Both runs' tallies and what they did together, branch by branch.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
@@ -53,7 +56,9 @@ impl PairTally {
     }
 }
 
-/// How a paired run treats what the two programs share.
+/// How a paired run treats what the two programs share. Programs whose
+/// timing is the same in every branch run 32 branches at a time (see
+/// `engine::batch`) unless told `EventDriven`; the tally is the same.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Sharing {
     /// Runs each branch once up to where the programs can first part (a
@@ -64,6 +69,8 @@ pub enum Sharing {
     Fork,
     /// Runs each program's branch from its start.
     Separate,
+    /// As `Fork`, branch by branch with the event-driven engine only.
+    EventDriven,
 }
 
 struct Paired<'p> {
@@ -72,6 +79,42 @@ struct Paired<'p> {
     align: Alignment,
     /// Where the two can part, when they differ only in forced decisions.
     forks: Option<Box<[bool]>>,
+    /// When both run in batches (see `engine::batch`).
+    batches: Option<Batches>,
+}
+
+/// Both programs' batch plans, and where a batch of the base parts from
+/// one of the other: before the `next`-th node due at tick `t`, the first
+/// fork point to come due (timing is the same in every branch, so it is
+/// the same place in all of them). `Parts::Never`: no fork point comes due.
+struct Batches {
+    base: Plan,
+    other: Plan,
+    parts: Parts,
+}
+
+enum Parts {
+    At(u32, usize),
+    Never,
+    /// They differ in more than forced decisions: each runs from its start.
+    Separate,
+}
+
+impl Batches {
+    fn new(base: &Program, other: &Program, forks: Option<&[bool]>) -> Option<Batches> {
+        let (b, o) = (Plan::new(base)?, Plan::new(other)?);
+        let parts = match forks {
+            None => Parts::Separate,
+            Some(forks) => b
+                .first_due(|i| forks[i as usize])
+                .map_or(Parts::Never, |(t, n)| Parts::At(t, n)),
+        };
+        Some(Batches {
+            base: b,
+            other: o,
+            parts,
+        })
+    }
 }
 
 impl Paired<'_> {
@@ -100,11 +143,20 @@ impl Paired<'_> {
 }
 
 impl Job for Paired<'_> {
-    type Scratch = (Workspace, Workspace);
+    type Scratch = PairScratch;
     type Tally = PairTally;
 
     fn scratch(&self, seed: u64) -> Self::Scratch {
-        (Workspace::new(self.base, seed), Workspace::new(self.other, seed))
+        let batches = self.batches.as_ref().map(|_| {
+            let (mut b, mut o) = (Batch::new(self.base, seed), Batch::new(self.other, seed));
+            (b.keep_decisions, o.keep_decisions) = (true, true);
+            Box::new((b, o))
+        });
+        PairScratch {
+            base: Workspace::new(self.base, seed),
+            other: Workspace::new(self.other, seed),
+            batches,
+        }
     }
 
     fn tally(&self) -> PairTally {
@@ -119,9 +171,84 @@ impl Job for Paired<'_> {
         }
     }
 
-    fn branch(&self, (wb, wo): &mut Self::Scratch, t: &mut PairTally, branch: u64) -> Result<(), RunError> {
-        self.run(wb, wo, branch)?;
-        let (b, o): (&Record, &Record) = (&wb.record, &wo.record);
+    fn branch(&self, s: &mut PairScratch, t: &mut PairTally, branch: u64) -> Result<(), RunError> {
+        self.run(&mut s.base, &mut s.other, branch)?;
+        self.count(t, &s.base.record, &s.other.record);
+        Ok(())
+    }
+
+    fn branches(&self, s: &mut PairScratch, t: &mut PairTally, branches: Range<u64>) -> Result<(), RunError> {
+        let (Some(plans), Some(batches)) = (&self.batches, &mut s.batches) else {
+            return branches.into_iter().try_for_each(|i| self.branch(s, t, i));
+        };
+        let (bb, bo) = &mut **batches;
+        let width = WIDTH as u64;
+        let mut start = branches.start - branches.start % width;
+        while start < branches.end {
+            let (lo, hi) = (branches.start.max(start), branches.end.min(start + width));
+            let lanes = (lo - start..hi - start).fold(0u32, |m, k| m | 1 << k);
+            match self.batch(plans, bb, bo, start, lanes) {
+                Ok(()) => {
+                    for i in lo..hi {
+                        let k = (i - start) as usize;
+                        self.count(t, &bb.records[k], &bo.records[k]);
+                    }
+                }
+                // Branch by branch, which reports what went wrong.
+                Err(Failed) => {
+                    for i in lo..hi {
+                        self.run(&mut s.base, &mut s.other, i)?;
+                        self.count(t, &s.base.record, &s.other.record);
+                    }
+                }
+            }
+            start += width;
+        }
+        Ok(())
+    }
+
+    fn merge(&self, a: PairTally, b: PairTally) -> PairTally {
+        a.merge(b)
+    }
+}
+
+/// A thread's scratch space for a paired run.
+struct PairScratch {
+    base: Workspace,
+    other: Workspace,
+    batches: Option<Box<(Batch, Batch)>>,
+}
+
+impl Paired<'_> {
+    /// Runs a batch of both programs, sharing the walk up to where they part.
+    fn batch(&self, plans: &Batches, bb: &mut Batch, bo: &mut Batch, start: u64, lanes: u32) -> Result<(), Failed> {
+        bb.begin(self.base, start, lanes);
+        match plans.parts {
+            Parts::Separate => {
+                bb.walk(self.base, &plans.base, None)?;
+                bo.begin(self.other, start, lanes);
+                bo.walk(self.other, &plans.other, None)?;
+            }
+            Parts::At(t, next) => {
+                if bb.walk(self.base, &plans.base, Some((t, next)))? {
+                    bo.copy_from(bb);
+                    bb.walk(self.base, &plans.base, None)?;
+                    bo.walk(self.other, &plans.other, None)?;
+                } else {
+                    bo.copy_from(bb);
+                }
+            }
+            Parts::Never => {
+                bb.walk(self.base, &plans.base, None)?;
+                bo.copy_from(bb);
+            }
+        }
+        bb.end(&plans.base)?;
+        bo.end(&plans.other)
+    }
+
+    /// Counts one branch of both programs.
+    fn count(&self, t: &mut PairTally, b: &Record, o: &Record) {
         t.base.add(b);
         t.other.add(o);
         t.flips[b.outcome][o.outcome] += 1;
@@ -145,11 +272,6 @@ impl Job for Paired<'_> {
                 t.changed_without_decision += u64::from(!same);
             }
         }
-        Ok(())
-    }
-
-    fn merge(&self, a: PairTally, b: PairTally) -> PairTally {
-        a.merge(b)
     }
 }
 
@@ -199,14 +321,19 @@ pub fn run_pair_as(
     sharing: Sharing,
 ) -> Result<Result<PairTally, RunError>, String> {
     let forks = match sharing {
-        Sharing::Fork => base.fork_points(other),
+        Sharing::Fork | Sharing::EventDriven => base.fork_points(other),
         Sharing::Separate => None,
+    };
+    let batches = match sharing {
+        Sharing::EventDriven => None,
+        _ => Batches::new(base, other, forks.as_deref()),
     };
     let job = Paired {
         base,
         other,
         align: Alignment::new(base, other),
         forks,
+        batches,
     };
     with_pool(settings.threads, || run_job(&job, settings))
 }

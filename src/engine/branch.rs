@@ -517,9 +517,23 @@ fn apply<T: Trace>(p: &Program, ws: &mut Workspace, effects: &Effects, step: u32
 
 /// Evaluates outcomes, flags and metrics at the end of the branch.
 pub(super) fn finish<T: Trace>(p: &Program, ws: &mut Workspace, branch: u64, trace: &mut T) -> Result<(), RunError> {
+    judge(p, &ws.slots, &mut ws.stack, &mut ws.record, branch)?;
+    trace.finish(p, &ws.record, &ws.slots);
+    Ok(())
+}
+
+/// Records the branch's result outcome, flags and metrics from its final
+/// `slots` (`now` its last tick).
+pub(super) fn judge(
+    p: &Program,
+    slots: &[f64],
+    stack: &mut Stack,
+    record: &mut Record,
+    branch: u64,
+) -> Result<(), RunError> {
     let mut held = None;
     for (i, o) in p.outcomes.iter().enumerate() {
-        if o.when.eval(&ws.slots, &mut ws.stack) != 0.0 {
+        if o.when.eval(slots, stack) != 0.0 {
             if let Some(first) = held {
                 let first: &crate::program::Check = &p.outcomes[first];
                 return Err(RunError {
@@ -539,14 +553,14 @@ pub(super) fn finish<T: Trace>(p: &Program, ws: &mut Workspace, branch: u64, tra
             message: "no result outcome holds; the result group must be exhaustive".into(),
         });
     };
-    ws.record.outcome = outcome;
-    for (f, check) in ws.record.flags.iter_mut().zip(&p.flags) {
-        *f = check.when.eval(&ws.slots, &mut ws.stack) != 0.0;
+    record.outcome = outcome;
+    for (f, check) in record.flags.iter_mut().zip(&p.flags) {
+        *f = check.when.eval(slots, stack) != 0.0;
     }
-    for (v, m) in ws.record.metrics.iter_mut().zip(&p.metrics) {
-        let present = m.when.as_ref().is_none_or(|w| w.eval(&ws.slots, &mut ws.stack) != 0.0);
+    for (v, m) in record.metrics.iter_mut().zip(&p.metrics) {
+        let present = m.when.as_ref().is_none_or(|w| w.eval(slots, stack) != 0.0);
         *v = if present {
-            let x = m.value.eval(&ws.slots, &mut ws.stack);
+            let x = m.value.eval(slots, stack);
             Some(fixed(x).ok_or_else(|| RunError {
                 branch,
                 message: format!(
@@ -558,6 +572,5 @@ pub(super) fn finish<T: Trace>(p: &Program, ws: &mut Workspace, branch: u64, tra
             None
         };
     }
-    trace.finish(p, &ws.record, &ws.slots);
     Ok(())
 }

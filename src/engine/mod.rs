@@ -4,6 +4,7 @@
 
 mod agenda;
 mod ahead;
+pub mod batch;
 pub mod branch;
 pub mod decide;
 pub mod dist;

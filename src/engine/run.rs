@@ -1,11 +1,14 @@
 //! Parallel runs: fixed-size batches of consecutive branches, spread over a
 //! thread pool, merged by exact addition (so the split never shows).
 
+use super::batch::{Batch, Failed, Plan};
 use super::branch::{RunError, Workspace, run_branch};
 use super::trace::{NoTrace, Trace};
+use crate::expr::columns::WIDTH;
 use crate::program::Program;
 use crate::stats::Tally;
 use rayon::prelude::*;
+use std::ops::Range;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Branches per batch unless told otherwise.
@@ -43,6 +46,15 @@ pub trait Job: Sync {
     fn scratch(&self, seed: u64) -> Self::Scratch;
     fn tally(&self) -> Self::Tally;
     fn branch(&self, scratch: &mut Self::Scratch, tally: &mut Self::Tally, branch: u64) -> Result<(), RunError>;
+    /// Runs and counts `branches` in order, stopping at the first error.
+    fn branches(
+        &self,
+        scratch: &mut Self::Scratch,
+        tally: &mut Self::Tally,
+        branches: Range<u64>,
+    ) -> Result<(), RunError> {
+        branches.into_iter().try_for_each(|i| self.branch(scratch, tally, i))
+    }
     fn merge(&self, a: Self::Tally, b: Self::Tally) -> Self::Tally;
 }
 
@@ -62,12 +74,9 @@ pub fn run_job<J: Job>(job: &J, settings: &RunSettings) -> Result<J::Tally, RunE
                 }
                 let ws = scratch.get_or_insert_with(|| job.scratch(settings.seed));
                 let end = ((b + 1) * batch).min(settings.branches);
-                for i in settings.first + b * batch..settings.first + end {
-                    if let Err(e) = job.branch(ws, &mut tally, i) {
-                        first_failed.fetch_min(b, Ordering::Relaxed);
-                        error = Some(e);
-                        break;
-                    }
+                if let Err(e) = job.branches(ws, &mut tally, settings.first + b * batch..settings.first + end) {
+                    first_failed.fetch_min(b, Ordering::Relaxed);
+                    error = Some(e);
                 }
                 (scratch, tally, error)
             },
@@ -86,21 +95,71 @@ pub fn run_job<J: Job>(job: &J, settings: &RunSettings) -> Result<J::Tally, RunE
         )
 }
 
-/// One program, counted into a [`Tally`].
-pub struct Single<'p>(pub &'p Program);
+/// One program, counted into a [`Tally`]: by the batch engine when the
+/// program's timing allows it (see `batch`), else branch by branch.
+pub struct Single<'p> {
+    program: &'p Program,
+    plan: Option<Plan>,
+}
+
+impl<'p> Single<'p> {
+    pub fn new(program: &'p Program) -> Self {
+        Single {
+            program,
+            plan: Plan::new(program),
+        }
+    }
+
+    /// Branch by branch only (what the batch engine is compared with).
+    pub fn event_driven(program: &'p Program) -> Self {
+        Single { program, plan: None }
+    }
+}
+
+/// A thread's scratch space for [`Single`].
+pub struct SingleScratch {
+    ws: Workspace,
+    batch: Option<Batch>,
+}
 
 impl Job for Single<'_> {
-    type Scratch = Workspace;
+    type Scratch = SingleScratch;
     type Tally = Tally;
-    fn scratch(&self, seed: u64) -> Workspace {
-        Workspace::new(self.0, seed)
+    fn scratch(&self, seed: u64) -> SingleScratch {
+        SingleScratch {
+            ws: Workspace::new(self.program, seed),
+            batch: self.plan.as_ref().map(|_| Batch::new(self.program, seed)),
+        }
     }
     fn tally(&self) -> Tally {
-        Tally::new(&self.0.shape())
+        Tally::new(&self.program.shape())
     }
-    fn branch(&self, ws: &mut Workspace, tally: &mut Tally, branch: u64) -> Result<(), RunError> {
-        run_branch(self.0, ws, branch, &mut NoTrace)?;
-        tally.add(&ws.record);
+    fn branch(&self, s: &mut SingleScratch, tally: &mut Tally, branch: u64) -> Result<(), RunError> {
+        run_branch(self.program, &mut s.ws, branch, &mut NoTrace)?;
+        tally.add(&s.ws.record);
+        Ok(())
+    }
+    fn branches(&self, s: &mut SingleScratch, tally: &mut Tally, branches: Range<u64>) -> Result<(), RunError> {
+        let (Some(plan), Some(batch)) = (&self.plan, &mut s.batch) else {
+            return branches.into_iter().try_for_each(|i| self.branch(s, tally, i));
+        };
+        let width = WIDTH as u64;
+        let mut start = branches.start - branches.start % width;
+        while start < branches.end {
+            let (lo, hi) = (branches.start.max(start), branches.end.min(start + width));
+            let lanes = (lo - start..hi - start).fold(0u32, |m, k| m | 1 << k);
+            match batch.run(self.program, plan, start, lanes) {
+                Ok(()) => (lo..hi).for_each(|i| tally.add(&batch.records[(i - start) as usize])),
+                // The event-driven engine runs them again and reports what went wrong.
+                Err(Failed) => {
+                    for i in lo..hi {
+                        run_branch(self.program, &mut s.ws, i, &mut NoTrace)?;
+                        tally.add(&s.ws.record);
+                    }
+                }
+            }
+            start += width;
+        }
         Ok(())
     }
     fn merge(&self, a: Tally, b: Tally) -> Tally {
@@ -110,7 +169,7 @@ impl Job for Single<'_> {
 
 /// Runs `program` and tallies every branch.
 pub fn run(program: &Program, settings: &RunSettings) -> Result<Result<Tally, RunError>, String> {
-    with_pool(settings.threads, || run_job(&Single(program), settings))
+    with_pool(settings.threads, || run_job(&Single::new(program), settings))
 }
 
 /// Replays one branch with a tracer (same values as in any run with this seed).

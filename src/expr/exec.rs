@@ -153,7 +153,7 @@ impl Operand {
     }
 }
 
-pub(super) fn unary(op: Op, x: f64) -> f64 {
+pub(crate) fn unary(op: Op, x: f64) -> f64 {
     match op {
         Op::Neg => -x,
         Op::Not => {

@@ -208,14 +208,14 @@ fn fuse(code: &[Exec]) -> Vec<Exec> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::super::exec::{Bin, Exec, Factor, Operand};
     use super::super::vm::Stack;
     use super::super::{CompileError, Resolved, Scope, Type, compile_source};
     use std::ops::Range;
 
     /// `x` is slot 0 (a number), `flag` slot 1 (true/false).
-    struct Names;
+    pub(crate) struct Names;
     impl Scope for Names {
         fn resolve(&mut self, name: &str, span: Range<usize>) -> Result<Resolved, CompileError> {
             match name {
@@ -236,7 +236,7 @@ mod tests {
     }
 
     /// A small deterministic generator of well-typed random expressions.
-    struct Gen(u64);
+    pub(crate) struct Gen(pub(crate) u64);
     impl Gen {
         fn next(&mut self, n: u64) -> u64 {
             self.0 = self
@@ -245,7 +245,7 @@ mod tests {
                 .wrapping_add(1442695040888963407);
             (self.0 >> 33) % n
         }
-        fn num(&mut self, depth: u32) -> String {
+        pub(crate) fn num(&mut self, depth: u32) -> String {
             match if depth == 0 { self.next(2) } else { self.next(10) } {
                 0 => "x".into(),
                 1 => format!("{}", self.next(5)),
@@ -291,7 +291,7 @@ mod tests {
                 _ => format!("-{}", self.num(depth - 1)),
             }
         }
-        fn boolean(&mut self, depth: u32) -> String {
+        pub(crate) fn boolean(&mut self, depth: u32) -> String {
             match if depth == 0 { self.next(2) } else { self.next(6) } {
                 0 => "flag".into(),
                 1 => ["true", "false"][self.next(2) as usize].into(),

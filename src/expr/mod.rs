@@ -1,6 +1,7 @@
 //! The expression language of conditions and quantities: lexer → Pratt
 //! parser → type-checking compiler → stack machine over slot indices.
 
+pub mod columns;
 pub mod compile;
 mod exec;
 pub mod lexer;

@@ -8,7 +8,7 @@ use std::collections::HashSet;
 
 impl Rule {
     /// Every expression the rule evaluates.
-    pub(super) fn codes<'a>(&'a self, out: &mut Vec<&'a Code>) {
+    pub(crate) fn codes<'a>(&'a self, out: &mut Vec<&'a Code>) {
         match self {
             Rule::Chance { p } => out.push(p),
             Rule::Condition { holds } => out.push(holds),
@@ -40,7 +40,7 @@ impl Rule {
 }
 
 impl Effects {
-    pub(super) fn codes<'a>(&'a self, out: &mut Vec<&'a Code>) {
+    pub(crate) fn codes<'a>(&'a self, out: &mut Vec<&'a Code>) {
         out.extend(self.assigns.iter().filter_map(|(_, a)| match a {
             Assign::Code(c) => Some(c),
             Assign::Draw { .. } => None,

@@ -1,5 +1,6 @@
 //! Integration tests for `sim`, as one test binary.
 
+mod batch;
 mod browser;
 mod class;
 mod cli;

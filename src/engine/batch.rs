@@ -1,0 +1,715 @@
+//! Branches run 32 at a time, column-wise: the state is one column of
+//! values per slot (one value per branch of the batch), the batch walks the
+//! timeline tick by tick, and every condition is evaluated once for all its
+//! branches (see `expr::columns`). Decisions and effects are then taken
+//! branch by branch, only where the condition held.
+//!
+//! A batch is one lane window of the random streams, so each lane's values
+//! for all 32 branches come from one call of the block function.
+//!
+//! It runs the programs whose timing is the same in every branch: dated
+//! events, and processes stepping on a fixed grid from a fixed date (every
+//! format-1 scenario is one). Its results are the event-driven engine's
+//! (`branch`) to the bit: a process is visited at each step of its grid
+//! where the event-driven engine could visit it, its condition evaluated
+//! afresh (the engine's shortcuts only skip visits whose outcome is known).
+//! A batch in which anything goes wrong (an error in any branch) is run
+//! again by the event-driven engine, which reports it as it always does.
+
+use super::branch::HAPPENED;
+use super::decide::{Ctx, decide};
+use super::dist::Dist;
+use super::rng::Lanes;
+use super::schedule::{grid, grid_from};
+use super::trace::NoTrace;
+use crate::expr::Stack;
+use crate::expr::columns::{Column, ColumnCode, ColumnStack, WIDTH, splat};
+use crate::program::{Assign, Effects, NOW_SLOT, Node, NodeKind, ParamValue, Program, Rule, Timing, Until, YES};
+use crate::stats::Record;
+use crate::stats::moments::fixed;
+
+/// What the batch engine needs of a program, found once; `None` from
+/// [`Plan::new`] when the program's timing can differ between branches.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    /// Per node (events, then processes): its condition over columns, and
+    /// the slots its rule and effects read (copied out for one branch).
+    when: Vec<ColumnCode>,
+    reads: Vec<Box<[u32]>>,
+    /// Per node: whether its condition keeps its value until an effect
+    /// makes it stale (a steady process with a window of its own).
+    steady: Vec<bool>,
+    /// Per node: how it decides, and the ticks where a chance can change
+    /// with `now` alone (`None`: at any tick).
+    decide: Vec<Decider>,
+    breaks: Vec<Option<Box<[u32]>>>,
+    /// Per node and option (a yes/no decision: no, then yes): its effects.
+    effects: Vec<Vec<Vec<(u32, Effect)>>>,
+    /// Per slot: the nodes whose remembered condition, and whose
+    /// remembered chance, an effect writing it makes stale.
+    holds_readers: Vec<Box<[u32]>>,
+    chance_readers: Vec<Box<[u32]>>,
+    /// Per tick: the nodes due, in node order (events, then processes).
+    due: Vec<Box<[u32]>>,
+    /// The result outcomes, flags and metrics (value, and when present) over columns.
+    outcomes: Vec<ColumnCode>,
+    flags: Vec<ColumnCode>,
+    metrics: Vec<(ColumnCode, Option<ColumnCode>)>,
+    stop: Option<ColumnCode>,
+    stop_reads_now: bool,
+}
+
+impl Plan {
+    pub fn new(p: &Program) -> Option<Plan> {
+        let clock = &p.meta.clock;
+        let (mut when, mut reads) = (Vec::new(), Vec::new());
+        let mut due: Vec<Vec<u32>> = vec![Vec::new(); p.meta.ticks()];
+        let (mut steady, mut decide, mut breaks, mut effects) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        for (i, node) in p.nodes().enumerate() {
+            let Timing::At(at) = node.timing else { return None };
+            if !node.followers.is_empty() || node.hazard || node.is_watched() || node.max_steps == 0 {
+                return None;
+            }
+            let ticks: Vec<u32> = match node.kind {
+                NodeKind::Event => [at].into_iter().filter(|&t| t <= clock.last).collect(),
+                NodeKind::Process => {
+                    node.every?;
+                    // As `Workspace::start` bounds the run.
+                    let end = match node.until {
+                        Some(Until::Tick(t)) => t,
+                        Some(Until::Within(d)) => u32::try_from(clock.after(at, d) - 1).unwrap_or(u32::MAX),
+                        None => clock.last,
+                    };
+                    let (first, last) = (at.max(node.window.0), end.min(node.window.1).min(clock.last));
+                    let mut k = grid_from(node, clock, at, first);
+                    let mut ticks = Vec::new();
+                    loop {
+                        let t = grid(node, clock, at, k);
+                        if t > last || first > last {
+                            break;
+                        }
+                        // Two steps in one tick: left to the event-driven engine.
+                        if ticks.last().is_some_and(|&l| l >= t) {
+                            return None;
+                        }
+                        ticks.push(t);
+                        k += 1;
+                    }
+                    ticks
+                }
+            };
+            when.push(ColumnCode::new(&node.when)?);
+            steady.push(node.kind == NodeKind::Process && node.steady && !node.window_from_params);
+            decide.push(Decider::new(node)?);
+            breaks.push(node.chance_breaks.clone());
+            let option_effects = match node.options.len() {
+                0 => vec![&node.otherwise, &node.then],
+                _ => node.options.iter().map(|o| &o.effects).collect(),
+            };
+            effects.push(option_effects.into_iter().map(Effect::list).collect::<Option<_>>()?);
+            let mut codes = Vec::new();
+            if let Some(rule) = node.rule.as_deref() {
+                rule.codes(&mut codes);
+            }
+            let mut slots: Vec<u32> = codes.iter().flat_map(|c| c.loads()).collect();
+            slots.sort_unstable();
+            slots.dedup();
+            reads.push(slots.into());
+            for t in ticks {
+                due[t as usize].push(i as u32);
+            }
+        }
+        let mut holds_readers = vec![Vec::new(); p.slots.len()];
+        let mut chance_readers = vec![Vec::new(); p.slots.len()];
+        for (i, node) in p.nodes().enumerate() {
+            if steady[i] {
+                node.when.loads().for_each(|s| holds_readers[s as usize].push(i as u32));
+            }
+            if let (Decider::Chance(_), Some(code)) = (&decide[i], node.rule.as_deref().and_then(Rule::chance)) {
+                code.loads().for_each(|s| chance_readers[s as usize].push(i as u32));
+            }
+        }
+        let lists = |v: Vec<Vec<u32>>| -> Vec<Box<[u32]>> {
+            v.into_iter()
+                .map(|mut l| {
+                    l.dedup();
+                    l.into()
+                })
+                .collect()
+        };
+        let stop = match &p.stop_when {
+            Some(code) => Some(ColumnCode::new(code)?),
+            None => None,
+        };
+        Some(Plan {
+            when,
+            reads,
+            steady,
+            decide,
+            breaks,
+            effects,
+            holds_readers: lists(holds_readers),
+            chance_readers: lists(chance_readers),
+            due: due.into_iter().map(Vec::into_boxed_slice).collect(),
+            outcomes: p
+                .outcomes
+                .iter()
+                .map(|o| ColumnCode::new(&o.when))
+                .collect::<Option<_>>()?,
+            flags: p
+                .flags
+                .iter()
+                .map(|f| ColumnCode::new(&f.when))
+                .collect::<Option<_>>()?,
+            metrics: p
+                .metrics
+                .iter()
+                .map(|m| {
+                    let when = match &m.when {
+                        Some(w) => Some(ColumnCode::new(w)?),
+                        None => None,
+                    };
+                    Some((ColumnCode::new(&m.value)?, when))
+                })
+                .collect::<Option<_>>()?,
+            stop,
+            stop_reads_now: p.stop_when.as_ref().is_some_and(|s| s.reads(NOW_SLOT)),
+        })
+    }
+}
+
+impl Plan {
+    /// The first place in the timeline where a node that `wanted` picks
+    /// comes due: its tick and its position among the nodes due then.
+    pub fn first_due(&self, wanted: impl Fn(u32) -> bool) -> Option<(u32, usize)> {
+        self.due
+            .iter()
+            .enumerate()
+            .find_map(|(t, due)| due.iter().position(|&i| wanted(i)).map(|n| (t as u32, n)))
+    }
+}
+
+/// How a node decides: over columns where the rule allows, else branch by
+/// branch through `decide`.
+#[derive(Debug, Clone)]
+enum Decider {
+    /// Nothing to decide: it happens.
+    Happens,
+    Forced(u32),
+    /// Yes with the probability (a chance, or a weighed sum on the log-odds scale).
+    Chance(ColumnCode),
+    Condition(ColumnCode),
+    Threshold {
+        quantity: ColumnCode,
+        limit: ColumnCode,
+        below: bool,
+    },
+    EachBranch,
+}
+
+impl Decider {
+    fn new(node: &Node) -> Option<Decider> {
+        Some(match (node.forced, node.rule.as_deref()) {
+            (Some(option), _) => Decider::Forced(option),
+            (None, None) => Decider::Happens,
+            (None, Some(rule)) => match rule {
+                Rule::Condition { holds } => Decider::Condition(ColumnCode::new(holds)?),
+                Rule::Threshold {
+                    quantity, limit, below, ..
+                } => Decider::Threshold {
+                    quantity: ColumnCode::new(quantity)?,
+                    limit: ColumnCode::new(limit)?,
+                    below: *below,
+                },
+                _ => match rule.chance() {
+                    Some(p) if node.options.is_empty() => Decider::Chance(ColumnCode::new(p)?),
+                    _ => Decider::EachBranch,
+                },
+            },
+        })
+    }
+}
+
+/// The right side of an effect, over columns.
+#[derive(Debug, Clone)]
+enum Effect {
+    Code(ColumnCode),
+    /// A fresh draw, on the lane of the step (drawn branch by branch).
+    Draw {
+        dist: Dist,
+        lane: u32,
+    },
+}
+
+impl Effect {
+    fn list(effects: &Effects) -> Option<Vec<(u32, Effect)>> {
+        effects
+            .assigns
+            .iter()
+            .map(|(slot, a)| {
+                let e = match a {
+                    Assign::Code(code) => Effect::Code(ColumnCode::new(code)?),
+                    Assign::Draw { dist, lane } => Effect::Draw {
+                        dist: dist.clone(),
+                        lane: *lane,
+                    },
+                };
+                Some((*slot, e))
+            })
+            .collect()
+    }
+}
+
+/// Per-thread scratch space of the batch engine, reused for every batch.
+pub struct Batch {
+    slots: Vec<Column>,
+    stack: ColumnStack,
+    lanes: Lanes,
+    /// One branch's slots (only those a step reads are current).
+    row: Vec<f64>,
+    row_stack: Stack,
+    scratch: Vec<f64>,
+    /// The right sides of effects, over columns.
+    values: Vec<Column>,
+    /// Per branch of the batch.
+    pub records: Vec<Record>,
+    /// Per node and branch: a process's last entry in the branch's path.
+    last_path: Vec<[u32; WIDTH]>,
+    /// Per node: what is remembered of its condition (the branches where
+    /// it holds) and of its chance (the column, and the tick it may change
+    /// at; 0 when forgotten), and the branches where an effect wrote a slot
+    /// they read since.
+    holds: Vec<Option<u32>>,
+    chances: Vec<Column>,
+    chance_until: Vec<u32>,
+    stale_holds: Vec<u32>,
+    stale_chance: Vec<u32>,
+    /// Per node: the branches where a process has taken all its steps.
+    spent: Vec<u32>,
+    at: Place,
+    /// Whether records keep their list of decisions (a paired run reads it).
+    pub keep_decisions: bool,
+}
+
+/// How far a batch's walk has got.
+#[derive(Debug, Clone, Copy)]
+struct Place {
+    /// The batch's first branch, and the branches of it being run.
+    start: u64,
+    lanes: u32,
+    /// The branches not stopped yet, and the tick each one stopped at
+    /// (the last tick for those that did not).
+    active: u32,
+    stopped: [u32; WIDTH],
+    /// The tick being run, the position in its list of nodes due, and
+    /// whether an effect has changed the state in it.
+    t: u32,
+    next: usize,
+    changed: bool,
+}
+
+/// Something went wrong in a branch of the batch: run it the other way.
+pub struct Failed;
+
+impl Batch {
+    pub fn new(p: &Program, seed: u64) -> Self {
+        let nodes = p.events.len() + p.processes.len();
+        Batch {
+            slots: p.initial.iter().map(|&v| splat(v)).collect(),
+            stack: ColumnStack::default(),
+            lanes: Lanes::new(seed, &p.lanes),
+            row: p.initial.clone(),
+            row_stack: Stack::default(),
+            scratch: Vec::with_capacity(64),
+            values: Vec::new(),
+            records: (0..WIDTH).map(|_| Record::new(&p.shape())).collect(),
+            last_path: vec![[u32::MAX; WIDTH]; nodes],
+            holds: vec![None; nodes],
+            chances: vec![splat(0.0); nodes],
+            chance_until: vec![0; nodes],
+            stale_holds: vec![0; nodes],
+            stale_chance: vec![0; nodes],
+            spent: vec![0; nodes],
+            at: Place {
+                start: 0,
+                lanes: 0,
+                active: 0,
+                stopped: [0; WIDTH],
+                t: 0,
+                next: 0,
+                changed: false,
+            },
+            keep_decisions: false,
+        }
+    }
+
+    /// Runs the branches `start + k` for each bit `k` of `lanes` (`start` a
+    /// multiple of [`WIDTH`]), leaving each one's record in `records[k]`.
+    pub fn run(&mut self, p: &Program, plan: &Plan, start: u64, lanes: u32) -> Result<(), Failed> {
+        self.begin(p, start, lanes);
+        self.walk(p, plan, None)?;
+        self.end(plan)
+    }
+
+    /// Starts the branches `start + k` for each bit `k` of `lanes` (`start`
+    /// a multiple of [`WIDTH`]): draws their parameters, resets the state.
+    pub fn begin(&mut self, p: &Program, start: u64, lanes: u32) {
+        debug_assert!(start % WIDTH as u64 == 0);
+        self.draw(p, start, lanes);
+        self.at = Place {
+            start,
+            lanes,
+            active: lanes,
+            stopped: [p.meta.clock.last; WIDTH],
+            t: 0,
+            next: 0,
+            changed: true,
+        };
+    }
+
+    /// Walks the batch tick by tick to the end of the timeline (or until
+    /// every branch has stopped), or until the `next`-th node due at tick
+    /// `t` is about to run, given as `Some((t, next))`; returns whether it
+    /// paused there. Within a tick, the nodes due run in node order (dated
+    /// events, then processes); the stop condition is checked at its end.
+    pub fn walk(&mut self, p: &Program, plan: &Plan, pause: Option<(u32, usize)>) -> Result<bool, Failed> {
+        let last = p.meta.clock.last;
+        while self.at.t <= last && self.at.active != 0 {
+            let t = self.at.t;
+            if self.at.next == 0 {
+                self.slots[NOW_SLOT as usize] = splat(f64::from(t));
+                self.at.changed = t == 0;
+            }
+            let due = &plan.due[t as usize];
+            while self.at.next < due.len() {
+                if pause == Some((t, self.at.next)) {
+                    return Ok(true);
+                }
+                let i = due[self.at.next] as usize;
+                self.at.next += 1;
+                let mask = self.at.active & !self.spent[i];
+                if mask != 0 {
+                    self.at.changed |= self.visit(p, plan, i, mask, self.at.start, t)?;
+                }
+            }
+            if let Some(stop) = &plan.stop {
+                if self.at.changed || plan.stop_reads_now {
+                    let ends = self.at.active & truths(stop.eval(&self.slots, &mut self.stack));
+                    for k in bits(ends) {
+                        self.at.stopped[k] = t;
+                    }
+                    self.at.active &= !ends;
+                }
+            }
+            self.at.t += 1;
+            self.at.next = 0;
+        }
+        Ok(false)
+    }
+
+    /// Judges every branch once its walk is over (`now` the tick it stopped at).
+    pub fn end(&mut self, plan: &Plan) -> Result<(), Failed> {
+        self.slots[NOW_SLOT as usize] = self.at.stopped.map(f64::from);
+        self.judge(plan, self.at.lanes)
+    }
+
+    /// Becomes a copy of `other`'s batch as it stands, a batch of a program
+    /// with the same layout (one that differs only in forced decisions).
+    pub fn copy_from(&mut self, other: &Batch) {
+        self.slots.copy_from_slice(&other.slots);
+        for k in bits(other.at.lanes) {
+            self.records[k].copy_from(&other.records[k]);
+        }
+        self.last_path.copy_from_slice(&other.last_path);
+        self.holds.copy_from_slice(&other.holds);
+        self.chances.copy_from_slice(&other.chances);
+        self.chance_until.copy_from_slice(&other.chance_until);
+        self.stale_holds.copy_from_slice(&other.stale_holds);
+        self.stale_chance.copy_from_slice(&other.stale_chance);
+        self.spent.copy_from_slice(&other.spent);
+        self.at = other.at;
+    }
+
+    /// Records every branch's result outcome, flags and metrics, as
+    /// `branch::judge` does; fails if any branch breaks a rule of results.
+    fn judge(&mut self, plan: &Plan, lanes: u32) -> Result<(), Failed> {
+        let mut held = 0u32;
+        for (o, code) in plan.outcomes.iter().enumerate() {
+            let holds = truths(code.eval(&self.slots, &mut self.stack)) & lanes;
+            if held & holds != 0 {
+                return Err(Failed); // two outcomes hold
+            }
+            held |= holds;
+            for k in bits(holds) {
+                self.records[k].outcome = o;
+            }
+        }
+        if held != lanes {
+            return Err(Failed); // none holds
+        }
+        for (f, code) in plan.flags.iter().enumerate() {
+            let holds = truths(code.eval(&self.slots, &mut self.stack));
+            for k in bits(lanes) {
+                self.records[k].flags[f] = holds & (1 << k) != 0;
+            }
+        }
+        for (m, (value, when)) in plan.metrics.iter().enumerate() {
+            let present = match when {
+                Some(w) => truths(w.eval(&self.slots, &mut self.stack)),
+                None => u32::MAX,
+            };
+            let values = value.eval(&self.slots, &mut self.stack);
+            for k in bits(lanes) {
+                self.records[k].metrics[m] = match present & (1 << k) {
+                    0 => None,
+                    _ => Some(fixed(values[k]).ok_or(Failed)?),
+                };
+            }
+        }
+        Ok(())
+    }
+
+    /// Draws the parameters of every branch and resets the state.
+    fn draw(&mut self, p: &Program, start: u64, lanes: u32) {
+        for (col, &v) in self.slots.iter_mut().zip(&p.initial) {
+            *col = splat(v);
+        }
+        for param in &p.params {
+            if let ParamValue::Drawn { dist, lane } = &param.value {
+                let col = &mut self.slots[param.slot as usize];
+                for k in bits(lanes) {
+                    col[k] = dist.quantile(self.lanes.uniform(*lane as usize, start + k as u64));
+                }
+            }
+        }
+        for k in bits(lanes) {
+            self.records[k].clear();
+        }
+        self.last_path.iter_mut().for_each(|l| *l = [u32::MAX; WIDTH]);
+        self.holds.fill(None);
+        self.chance_until.fill(0);
+        self.stale_holds.fill(0);
+        self.stale_chance.fill(0);
+        self.spent.fill(0);
+    }
+
+    /// Runs node `i` in the branches of `mask` at tick `t`: where its
+    /// condition holds, a step. Returns whether the state changed.
+    fn visit(&mut self, p: &Program, plan: &Plan, i: usize, mask: u32, start: u64, t: u32) -> Result<bool, Failed> {
+        // A remembered value is evaluated again once it is stale in a
+        // branch it is needed in (the new column is current in all).
+        let holds = match self.holds[i] {
+            Some(h) if self.stale_holds[i] & mask == 0 => h,
+            _ => {
+                let h = truths(plan.when[i].eval(&self.slots, &mut self.stack));
+                if plan.steady[i] {
+                    self.holds[i] = Some(h);
+                    self.stale_holds[i] = 0;
+                }
+                h
+            }
+        } & mask;
+        if holds == 0 {
+            return Ok(false);
+        }
+        let node = p.node(i as u32);
+        let mut steps = [0u32; WIDTH];
+        for k in bits(holds) {
+            let reached = &mut self.records[k].reached[i];
+            steps[k] = *reached;
+            *reached += 1;
+            if *reached >= node.max_steps {
+                self.spent[i] |= 1 << k;
+            }
+        }
+        let at = Step {
+            i,
+            start,
+            t,
+            steps: &steps,
+        };
+        let yes = match &plan.decide[i] {
+            Decider::Happens => return Ok(self.settle(p, plan, &at, None, holds)),
+            Decider::Forced(option) => return Ok(self.settle(p, plan, &at, Some(*option), holds)),
+            Decider::Condition(code) => truths(code.eval(&self.slots, &mut self.stack)) & holds,
+            Decider::Threshold { quantity, limit, below } => {
+                self.values.resize(self.values.len().max(1), splat(0.0));
+                self.values[0] = *quantity.eval(&self.slots, &mut self.stack);
+                let l = limit.eval(&self.slots, &mut self.stack);
+                let q = &self.values[0];
+                let mut yes = 0;
+                for k in 0..WIDTH {
+                    yes |= u32::from(if *below { q[k] < l[k] } else { q[k] > l[k] }) << k;
+                }
+                yes & holds
+            }
+            Decider::Chance(code) => self.chances(p, plan, code, &at, holds)?,
+            Decider::EachBranch => return self.each_branch(p, plan, &at, holds),
+        };
+        let quiet_no = node.kind == NodeKind::Process && node.otherwise.assigns.is_empty();
+        let mut changed = self.settle(p, plan, &at, Some(YES), yes);
+        if !quiet_no {
+            changed |= self.settle(p, plan, &at, Some(0), holds & !yes);
+        }
+        Ok(changed)
+    }
+
+    /// The branches of `holds` where a chance says yes. The probability is
+    /// evaluated over columns and remembered as the event-driven engine
+    /// remembers it; a certain outcome draws nothing, as in `decide`.
+    fn chances(&mut self, p: &Program, plan: &Plan, code: &ColumnCode, at: &Step, holds: u32) -> Result<u32, Failed> {
+        let i = at.i;
+        if at.t >= self.chance_until[i] || self.stale_chance[i] & holds != 0 {
+            self.chances[i] = *code.eval(&self.slots, &mut self.stack);
+            self.stale_chance[i] = 0;
+            self.chance_until[i] = match &plan.breaks[i] {
+                Some(b) => b.iter().find(|&&b| b > at.t).copied().unwrap_or(u32::MAX),
+                None => at.t + 1,
+            };
+        }
+        let lane = p.node(i as u32).lane.ok_or(Failed)?;
+        let mut yes = 0;
+        for k in bits(holds) {
+            let pv = self.chances[i][k];
+            if !(0.0..=1.0).contains(&pv) {
+                return Err(Failed);
+            }
+            let said =
+                pv == 1.0 || (pv != 0.0 && self.lanes.uniform((lane + at.steps[k]) as usize, at.start + k as u64) < pv);
+            yes |= u32::from(said) << k;
+        }
+        Ok(yes)
+    }
+
+    /// Decides branch by branch through `decide` (the rules not written
+    /// over columns), then settles the branches that picked each option.
+    fn each_branch(&mut self, p: &Program, plan: &Plan, at: &Step, holds: u32) -> Result<bool, Failed> {
+        let node = p.node(at.i as u32);
+        let rule = node.rule.as_deref().ok_or(Failed)?;
+        let mut options = [0u32; WIDTH];
+        for k in bits(holds) {
+            for &s in plan.reads[at.i].iter() {
+                self.row[s as usize] = self.slots[s as usize][k];
+            }
+            let mut c = Ctx {
+                slots: &self.row,
+                stack: &mut self.row_stack,
+                lanes: &mut self.lanes,
+                scratch: &mut self.scratch,
+                branch: at.start + k as u64,
+                step: at.steps[k],
+            };
+            options[k] = decide(p, node, rule, node.lane, None, &mut c, &mut NoTrace)
+                .map_err(|_| Failed)?
+                .option;
+        }
+        let (mut left, mut changed) = (holds, false);
+        while left != 0 {
+            let option = options[left.trailing_zeros() as usize];
+            let picked = bits(left)
+                .filter(|&k| options[k] == option)
+                .fold(0u32, |m, k| m | 1 << k);
+            changed |= self.settle(p, plan, at, Some(option), picked);
+            left &= !picked;
+        }
+        Ok(changed)
+    }
+
+    /// Records the step in the branches of `mask`, which all picked
+    /// `decision` (`None`: nothing was decided), and applies its effects
+    /// there, as `branch::step` does. Returns whether the state changed.
+    fn settle(&mut self, p: &Program, plan: &Plan, at: &Step, decision: Option<u32>, mask: u32) -> bool {
+        if mask == 0 {
+            return false;
+        }
+        let i = at.i;
+        let node = p.node(i as u32);
+        let option = decision.unwrap_or(YES);
+        let fired = node.fires(option);
+        let code = ((i as u32) << 8) | if decision.is_some() { option } else { HAPPENED };
+        let kept = node.kind == NodeKind::Event || fired;
+        let in_path = decision.is_some() && kept;
+        let keep_decisions = self.keep_decisions && kept;
+        let is_process = node.kind == NodeKind::Process;
+        for k in bits(mask) {
+            let rec = &mut self.records[k];
+            rec.fired[i] += u32::from(fired);
+            if !node.options.is_empty() {
+                rec.chosen[rec.option_offsets[i] as usize + option as usize] += 1;
+            }
+            if keep_decisions {
+                rec.decisions.push((at.t, code));
+            }
+            let last_path = &mut self.last_path[i][k];
+            if in_path && *last_path != code {
+                rec.path.push(code);
+                if is_process {
+                    *last_path = code;
+                }
+            }
+        }
+        let effects = &plan.effects[i][option as usize];
+        if effects.is_empty() {
+            return false;
+        }
+        // Every right side is read before any is written.
+        if self.values.len() < effects.len() {
+            self.values.resize(effects.len(), splat(0.0));
+        }
+        for (j, (_, e)) in effects.iter().enumerate() {
+            match e {
+                Effect::Code(code) => self.values[j] = *code.eval(&self.slots, &mut self.stack),
+                Effect::Draw { dist, lane } => {
+                    for k in bits(mask) {
+                        let u = self.lanes.uniform((lane + at.steps[k]) as usize, at.start + k as u64);
+                        self.values[j][k] = dist.quantile(u);
+                    }
+                }
+            }
+        }
+        for (j, &(slot, _)) in effects.iter().enumerate() {
+            let (col, new) = (&mut self.slots[slot as usize], &self.values[j]);
+            for k in 0..WIDTH {
+                col[k] = if mask & (1 << k) != 0 { new[k] } else { col[k] };
+            }
+            for &n in plan.holds_readers[slot as usize].iter() {
+                self.stale_holds[n as usize] |= mask;
+            }
+            for &n in plan.chance_readers[slot as usize].iter() {
+                self.stale_chance[n as usize] |= mask;
+            }
+        }
+        true
+    }
+}
+
+/// Where a node's step is taken: node `i` at tick `t` in the batch from
+/// branch `start`, with each branch's count of the node's earlier steps.
+struct Step<'a> {
+    i: usize,
+    start: u64,
+    t: u32,
+    steps: &'a [u32; WIDTH],
+}
+
+/// The branches of a batch where a true/false column holds.
+#[inline]
+fn truths(col: &Column) -> u32 {
+    let mut m = 0;
+    for (k, &v) in col.iter().enumerate() {
+        m |= u32::from(v != 0.0) << k;
+    }
+    m
+}
+
+/// The positions of the set bits of `mask`, lowest first.
+#[inline]
+fn bits(mut mask: u32) -> impl Iterator<Item = usize> {
+    std::iter::from_fn(move || {
+        (mask != 0).then(|| {
+            let k = mask.trailing_zeros() as usize;
+            mask &= mask - 1;
+            k
+        })
+    })
+}
