@@ -669,8 +669,8 @@ impl Batch {
         }
         for (j, &(slot, _)) in effects.iter().enumerate() {
             let (col, new) = (&mut self.slots[slot as usize], &self.values[j]);
-            for k in 0..WIDTH {
-                col[k] = if mask & (1 << k) != 0 { new[k] } else { col[k] };
+            for k in bits(mask) {
+                col[k] = new[k];
             }
             for &n in plan.holds_readers[slot as usize].iter() {
                 self.stale_holds[n as usize] |= mask;

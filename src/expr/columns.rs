@@ -119,14 +119,14 @@ impl ColumnCode {
                     sp -= 1;
                     let (lo, hi) = st.split_at_mut(sp);
                     let (a, b) = (&mut lo[sp - 1], &hi[0]);
-                    // Selects, written so that they vectorise.
+                    // `a` where it is ±0 (`and`) or where it is not (`or`), else `b`.
                     if op == Col::And {
                         for k in 0..WIDTH {
-                            a[k] = if a[k] == 0.0 { a[k] } else { b[k] };
+                            a[k] = select(a[k] == 0.0, a[k], b[k]);
                         }
                     } else {
                         for k in 0..WIDTH {
-                            a[k] = if a[k] == 0.0 { b[k] } else { a[k] };
+                            a[k] = select(a[k] == 0.0, b[k], a[k]);
                         }
                     }
                 }
@@ -135,13 +135,20 @@ impl ColumnCode {
                     let (lo, hi) = st.split_at_mut(sp);
                     let c = &mut lo[sp - 1];
                     for k in 0..WIDTH {
-                        c[k] = if c[k] == 0.0 { hi[1][k] } else { hi[0][k] };
+                        c[k] = select(c[k] == 0.0, hi[1][k], hi[0][k]);
                     }
                 }
             }
         }
         &stack.0[0]
     }
+}
+
+/// `x` if `first`, else `y`, by bit masks (so that loops of it vectorise).
+#[inline(always)]
+fn select(first: bool, x: f64, y: f64) -> f64 {
+    let keep = u64::from(first).wrapping_neg();
+    f64::from_bits((x.to_bits() & keep) | (y.to_bits() & !keep))
 }
 
 /// `a[k] = a[k] op b[k]` for every branch, by the scalar machine's arithmetic.
