@@ -4,9 +4,10 @@
 //! paired run and of a sensitivity analysis as ratios to single runs.
 //! Prints figures; asserts nothing about time.
 
+use sim::engine::batch::Plan;
 use sim::engine::branch::{Workspace, run_branch};
 use sim::engine::rng::Lanes;
-use sim::engine::run::{RunSettings, run};
+use sim::engine::run::{RunSettings, Single, run, run_job, with_pool};
 use sim::engine::trace::NoTrace;
 use sim::program::{Program, compile};
 use sim::scenario::{Overrides, load};
@@ -56,6 +57,28 @@ fn throughput(p: &Program, branches: u64, threads: usize) -> f64 {
         .map(|_| {
             let t = Instant::now();
             let tally = run(p, &settings).unwrap().unwrap();
+            assert_eq!(tally.branches, branches);
+            branches as f64 / t.elapsed().as_secs_f64()
+        })
+        .fold(0.0, f64::max)
+}
+
+/// Best of three runs by the event-driven engine alone, in branches per
+/// second on one thread (what the batch engine is measured against).
+fn event_driven_throughput(p: &Program, branches: u64) -> f64 {
+    let settings = RunSettings {
+        first: 0,
+        seed: p.meta.seed,
+        branches,
+        threads: 1,
+        batch_size: 4096,
+    };
+    (0..3)
+        .map(|_| {
+            let t = Instant::now();
+            let tally = with_pool(1, || run_job(&Single::event_driven(p), &settings))
+                .unwrap()
+                .unwrap();
             assert_eq!(tally.branches, branches);
             branches as f64 / t.elapsed().as_secs_f64()
         })
@@ -212,6 +235,13 @@ fn main() {
         println!("{file}");
         println!("  1 thread : {:>12.0} branches/s", one);
         println!("  2 threads: {:>12.0} branches/s   (speed-up {:.2}x)", two, two / one);
+        if Plan::new(&p).is_some() {
+            let alone = event_driven_throughput(&p, n);
+            println!(
+                "  in batches of 32 (the batch engine); branch by branch it runs {alone:.0} branches/s on 1 thread ({:.2}x slower)",
+                one / alone
+            );
+        }
         let draws = draws_per_branch(&p, 100_000);
         println!("  random draws per branch: {draws:.2}");
         let bare = draw_throughput(&p, draws, n);
