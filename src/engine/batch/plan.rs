@@ -1,0 +1,240 @@
+//! What the batch engine needs of a program, found once: whether its
+//! timing is the same in every branch, the nodes due at each tick, and its
+//! conditions, rules, effects and results over columns.
+
+use super::super::dist::Dist;
+use super::super::schedule::{grid, grid_from};
+use crate::expr::columns::ColumnCode;
+use crate::program::{Assign, Effects, NOW_SLOT, Node, NodeKind, Program, Rule, Timing, Until};
+
+/// What the batch engine needs of a program, found once; `None` from
+/// [`Plan::new`] when the program's timing can differ between branches.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    /// Per node (events, then processes): its condition over columns, and
+    /// the slots its rule and effects read (copied out for one branch).
+    pub(super) when: Vec<ColumnCode>,
+    pub(super) reads: Vec<Box<[u32]>>,
+    /// Per node: whether its condition keeps its value until an effect
+    /// makes it stale (a steady process with a window of its own).
+    pub(super) steady: Vec<bool>,
+    /// Per node: how it decides, and the ticks where a chance can change
+    /// with `now` alone (`None`: at any tick).
+    pub(super) decide: Vec<Decider>,
+    pub(super) breaks: Vec<Option<Box<[u32]>>>,
+    /// Per node and option (a yes/no decision: no, then yes): its effects.
+    pub(super) effects: Vec<Vec<Vec<(u32, Effect)>>>,
+    /// Per slot: the nodes whose remembered condition, and whose
+    /// remembered chance, an effect writing it makes stale.
+    pub(super) holds_readers: Vec<Box<[u32]>>,
+    pub(super) chance_readers: Vec<Box<[u32]>>,
+    /// Per tick: the nodes due, in node order (events, then processes).
+    pub(super) due: Vec<Box<[u32]>>,
+    /// The result outcomes, flags and metrics (value, and when present) over columns.
+    pub(super) outcomes: Vec<ColumnCode>,
+    pub(super) flags: Vec<ColumnCode>,
+    pub(super) metrics: Vec<(ColumnCode, Option<ColumnCode>)>,
+    pub(super) stop: Option<ColumnCode>,
+    pub(super) stop_reads_now: bool,
+}
+
+impl Plan {
+    pub fn new(p: &Program) -> Option<Plan> {
+        let clock = &p.meta.clock;
+        let (mut when, mut reads) = (Vec::new(), Vec::new());
+        let mut due: Vec<Vec<u32>> = vec![Vec::new(); p.meta.ticks()];
+        let (mut steady, mut decide, mut breaks, mut effects) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        for (i, node) in p.nodes().enumerate() {
+            let Timing::At(at) = node.timing else { return None };
+            if !node.followers.is_empty() || node.hazard || node.is_watched() || node.max_steps == 0 {
+                return None;
+            }
+            let ticks: Vec<u32> = match node.kind {
+                NodeKind::Event => [at].into_iter().filter(|&t| t <= clock.last).collect(),
+                NodeKind::Process => {
+                    node.every?;
+                    // As `Workspace::start` bounds the run.
+                    let end = match node.until {
+                        Some(Until::Tick(t)) => t,
+                        Some(Until::Within(d)) => u32::try_from(clock.after(at, d) - 1).unwrap_or(u32::MAX),
+                        None => clock.last,
+                    };
+                    let (first, last) = (at.max(node.window.0), end.min(node.window.1).min(clock.last));
+                    let mut k = grid_from(node, clock, at, first);
+                    let mut ticks = Vec::new();
+                    loop {
+                        let t = grid(node, clock, at, k);
+                        if t > last || first > last {
+                            break;
+                        }
+                        // Two steps in one tick: left to the event-driven engine.
+                        if ticks.last().is_some_and(|&l| l >= t) {
+                            return None;
+                        }
+                        ticks.push(t);
+                        k += 1;
+                    }
+                    ticks
+                }
+            };
+            when.push(ColumnCode::new(&node.when)?);
+            steady.push(node.kind == NodeKind::Process && node.steady && !node.window_from_params);
+            decide.push(Decider::new(node)?);
+            breaks.push(node.chance_breaks.clone());
+            let option_effects = match node.options.len() {
+                0 => vec![&node.otherwise, &node.then],
+                _ => node.options.iter().map(|o| &o.effects).collect(),
+            };
+            effects.push(option_effects.into_iter().map(Effect::list).collect::<Option<_>>()?);
+            let mut codes = Vec::new();
+            if let Some(rule) = node.rule.as_deref() {
+                rule.codes(&mut codes);
+            }
+            let mut slots: Vec<u32> = codes.iter().flat_map(|c| c.loads()).collect();
+            slots.sort_unstable();
+            slots.dedup();
+            reads.push(slots.into());
+            for t in ticks {
+                due[t as usize].push(i as u32);
+            }
+        }
+        let mut holds_readers = vec![Vec::new(); p.slots.len()];
+        let mut chance_readers = vec![Vec::new(); p.slots.len()];
+        for (i, node) in p.nodes().enumerate() {
+            if steady[i] {
+                node.when.loads().for_each(|s| holds_readers[s as usize].push(i as u32));
+            }
+            if let (Decider::Chance(_), Some(code)) = (&decide[i], node.rule.as_deref().and_then(Rule::chance)) {
+                code.loads().for_each(|s| chance_readers[s as usize].push(i as u32));
+            }
+        }
+        let lists = |v: Vec<Vec<u32>>| -> Vec<Box<[u32]>> {
+            v.into_iter()
+                .map(|mut l| {
+                    l.dedup();
+                    l.into()
+                })
+                .collect()
+        };
+        let stop = match &p.stop_when {
+            Some(code) => Some(ColumnCode::new(code)?),
+            None => None,
+        };
+        Some(Plan {
+            when,
+            reads,
+            steady,
+            decide,
+            breaks,
+            effects,
+            holds_readers: lists(holds_readers),
+            chance_readers: lists(chance_readers),
+            due: due.into_iter().map(Vec::into_boxed_slice).collect(),
+            outcomes: p
+                .outcomes
+                .iter()
+                .map(|o| ColumnCode::new(&o.when))
+                .collect::<Option<_>>()?,
+            flags: p
+                .flags
+                .iter()
+                .map(|f| ColumnCode::new(&f.when))
+                .collect::<Option<_>>()?,
+            metrics: p
+                .metrics
+                .iter()
+                .map(|m| {
+                    let when = match &m.when {
+                        Some(w) => Some(ColumnCode::new(w)?),
+                        None => None,
+                    };
+                    Some((ColumnCode::new(&m.value)?, when))
+                })
+                .collect::<Option<_>>()?,
+            stop,
+            stop_reads_now: p.stop_when.as_ref().is_some_and(|s| s.reads(NOW_SLOT)),
+        })
+    }
+}
+
+impl Plan {
+    /// The first place in the timeline where a node that `wanted` picks
+    /// comes due: its tick and its position among the nodes due then.
+    pub fn first_due(&self, wanted: impl Fn(u32) -> bool) -> Option<(u32, usize)> {
+        self.due
+            .iter()
+            .enumerate()
+            .find_map(|(t, due)| due.iter().position(|&i| wanted(i)).map(|n| (t as u32, n)))
+    }
+}
+
+/// How a node decides: over columns where the rule allows, else branch by
+/// branch through `decide`.
+#[derive(Debug, Clone)]
+pub(super) enum Decider {
+    /// Nothing to decide: it happens.
+    Happens,
+    Forced(u32),
+    /// Yes with the probability (a chance, or a weighed sum on the log-odds scale).
+    Chance(ColumnCode),
+    Condition(ColumnCode),
+    Threshold {
+        quantity: ColumnCode,
+        limit: ColumnCode,
+        below: bool,
+    },
+    EachBranch,
+}
+
+impl Decider {
+    pub(super) fn new(node: &Node) -> Option<Decider> {
+        Some(match (node.forced, node.rule.as_deref()) {
+            (Some(option), _) => Decider::Forced(option),
+            (None, None) => Decider::Happens,
+            (None, Some(rule)) => match rule {
+                Rule::Condition { holds } => Decider::Condition(ColumnCode::new(holds)?),
+                Rule::Threshold {
+                    quantity, limit, below, ..
+                } => Decider::Threshold {
+                    quantity: ColumnCode::new(quantity)?,
+                    limit: ColumnCode::new(limit)?,
+                    below: *below,
+                },
+                _ => match rule.chance() {
+                    Some(p) if node.options.is_empty() => Decider::Chance(ColumnCode::new(p)?),
+                    _ => Decider::EachBranch,
+                },
+            },
+        })
+    }
+}
+
+/// The right side of an effect, over columns.
+#[derive(Debug, Clone)]
+pub(super) enum Effect {
+    Code(ColumnCode),
+    /// A fresh draw, on the lane of the step (drawn branch by branch).
+    Draw {
+        dist: Dist,
+        lane: u32,
+    },
+}
+
+impl Effect {
+    pub(super) fn list(effects: &Effects) -> Option<Vec<(u32, Effect)>> {
+        effects
+            .assigns
+            .iter()
+            .map(|(slot, a)| {
+                let e = match a {
+                    Assign::Code(code) => Effect::Code(ColumnCode::new(code)?),
+                    Assign::Draw { dist, lane } => Effect::Draw {
+                        dist: dist.clone(),
+                        lane: *lane,
+                    },
+                };
+                Some((*slot, e))
+            })
+            .collect()
+    }
+}
