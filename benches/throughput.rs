@@ -44,8 +44,9 @@ fn program(file: &str) -> Program {
     compile(&sc).unwrap_or_else(|d| panic!("{}", d.render(&sc.sources)))
 }
 
-/// Best of three runs, in branches per second.
-fn throughput(p: &Program, branches: u64, threads: usize) -> f64 {
+/// Best of three runs, in branches per second; `event_driven` runs branch
+/// by branch only (what the batch engine is measured against).
+fn throughput(p: &Program, branches: u64, threads: usize, event_driven: bool) -> f64 {
     let settings = RunSettings {
         first: 0,
         seed: p.meta.seed,
@@ -53,32 +54,14 @@ fn throughput(p: &Program, branches: u64, threads: usize) -> f64 {
         threads,
         batch_size: 4096,
     };
-    (0..3)
-        .map(|_| {
-            let t = Instant::now();
-            let tally = run(p, &settings).unwrap().unwrap();
-            assert_eq!(tally.branches, branches);
-            branches as f64 / t.elapsed().as_secs_f64()
-        })
-        .fold(0.0, f64::max)
-}
-
-/// Best of three runs by the event-driven engine alone, in branches per
-/// second on one thread (what the batch engine is measured against).
-fn event_driven_throughput(p: &Program, branches: u64) -> f64 {
-    let settings = RunSettings {
-        first: 0,
-        seed: p.meta.seed,
-        branches,
-        threads: 1,
-        batch_size: 4096,
+    let job = match event_driven {
+        true => Single::event_driven(p),
+        false => Single::new(p),
     };
     (0..3)
         .map(|_| {
             let t = Instant::now();
-            let tally = with_pool(1, || run_job(&Single::event_driven(p), &settings))
-                .unwrap()
-                .unwrap();
+            let tally = with_pool(threads, || run_job(&job, &settings)).unwrap().unwrap();
             assert_eq!(tally.branches, branches);
             branches as f64 / t.elapsed().as_secs_f64()
         })
@@ -230,13 +213,13 @@ fn main() {
         }
         let p = program(file);
         let n = 1_000_000;
-        let one = throughput(&p, n, 1);
-        let two = throughput(&p, n, 2);
+        let one = throughput(&p, n, 1, false);
+        let two = throughput(&p, n, 2, false);
         println!("{file}");
         println!("  1 thread : {:>12.0} branches/s", one);
         println!("  2 threads: {:>12.0} branches/s   (speed-up {:.2}x)", two, two / one);
         if Plan::new(&p).is_some() {
-            let alone = event_driven_throughput(&p, n);
+            let alone = throughput(&p, n, 1, true);
             println!(
                 "  in batches of 32 (the batch engine); branch by branch it runs {alone:.0} branches/s on 1 thread ({:.2}x slower)",
                 one / alone
