@@ -2,12 +2,11 @@
 //! what they did together, branch by branch.
 
 use super::align::{Alignment, Parting};
-use crate::engine::batch::{Batch, Failed, Plan};
+use crate::engine::batch::{Batch, Failed, Plan, windows};
 use crate::engine::branch::{RunError, Workspace, run_branch};
 use crate::engine::fork::{resume, run_to_fork};
 use crate::engine::run::{Job, RunSettings, run_job, with_pool};
 use crate::engine::trace::NoTrace;
-use crate::expr::columns::WIDTH;
 use crate::program::Program;
 use crate::stats::moments::Moments;
 use crate::stats::{FastMap, Record, Tally};
@@ -182,27 +181,22 @@ impl Job for Paired<'_> {
             return branches.into_iter().try_for_each(|i| self.branch(s, t, i));
         };
         let (bb, bo) = &mut **batches;
-        let width = WIDTH as u64;
-        let mut start = branches.start - branches.start % width;
-        while start < branches.end {
-            let (lo, hi) = (branches.start.max(start), branches.end.min(start + width));
-            let lanes = (lo - start..hi - start).fold(0u32, |m, k| m | 1 << k);
+        for (start, lanes, range) in windows(branches) {
             match self.batch(plans, bb, bo, start, lanes) {
                 Ok(()) => {
-                    for i in lo..hi {
+                    for i in range {
                         let k = (i - start) as usize;
                         self.count(t, &bb.records[k], &bo.records[k]);
                     }
                 }
                 // Branch by branch, which reports what went wrong.
                 Err(Failed) => {
-                    for i in lo..hi {
+                    for i in range {
                         self.run(&mut s.base, &mut s.other, i)?;
                         self.count(t, &s.base.record, &s.other.record);
                     }
                 }
             }
-            start += width;
         }
         Ok(())
     }

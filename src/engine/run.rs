@@ -1,10 +1,9 @@
 //! Parallel runs: fixed-size batches of consecutive branches, spread over a
 //! thread pool, merged by exact addition (so the split never shows).
 
-use super::batch::{Batch, Failed, Plan};
+use super::batch::{Batch, Failed, Plan, windows};
 use super::branch::{RunError, Workspace, run_branch};
 use super::trace::{NoTrace, Trace};
-use crate::expr::columns::WIDTH;
 use crate::program::Program;
 use crate::stats::Tally;
 use rayon::prelude::*;
@@ -116,6 +115,15 @@ impl<'p> Single<'p> {
     }
 }
 
+impl Single<'_> {
+    /// Runs and counts one branch with the event-driven engine.
+    fn one(program: &Program, ws: &mut Workspace, tally: &mut Tally, branch: u64) -> Result<(), RunError> {
+        run_branch(program, ws, branch, &mut NoTrace)?;
+        tally.add(&ws.record);
+        Ok(())
+    }
+}
+
 /// A thread's scratch space for [`Single`].
 pub struct SingleScratch {
     ws: Workspace,
@@ -135,30 +143,20 @@ impl Job for Single<'_> {
         Tally::new(&self.program.shape())
     }
     fn branch(&self, s: &mut SingleScratch, tally: &mut Tally, branch: u64) -> Result<(), RunError> {
-        run_branch(self.program, &mut s.ws, branch, &mut NoTrace)?;
-        tally.add(&s.ws.record);
-        Ok(())
+        Self::one(self.program, &mut s.ws, tally, branch)
     }
     fn branches(&self, s: &mut SingleScratch, tally: &mut Tally, branches: Range<u64>) -> Result<(), RunError> {
         let (Some(plan), Some(batch)) = (&self.plan, &mut s.batch) else {
             return branches.into_iter().try_for_each(|i| self.branch(s, tally, i));
         };
-        let width = WIDTH as u64;
-        let mut start = branches.start - branches.start % width;
-        while start < branches.end {
-            let (lo, hi) = (branches.start.max(start), branches.end.min(start + width));
-            let lanes = (lo - start..hi - start).fold(0u32, |m, k| m | 1 << k);
+        for (start, lanes, range) in windows(branches) {
             match batch.run(self.program, plan, start, lanes) {
-                Ok(()) => (lo..hi).for_each(|i| tally.add(&batch.records[(i - start) as usize])),
+                Ok(()) => range.for_each(|i| tally.add(&batch.records[(i - start) as usize])),
                 // The event-driven engine runs them again and reports what went wrong.
-                Err(Failed) => {
-                    for i in lo..hi {
-                        run_branch(self.program, &mut s.ws, i, &mut NoTrace)?;
-                        tally.add(&s.ws.record);
-                    }
-                }
+                Err(Failed) => range
+                    .into_iter()
+                    .try_for_each(|i| Self::one(self.program, &mut s.ws, tally, i))?,
             }
-            start += width;
         }
         Ok(())
     }

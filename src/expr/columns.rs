@@ -75,7 +75,10 @@ impl ColumnCode {
         })
     }
 
-    /// The code's value in every branch of the batch.
+    /// The code's value in every branch of the batch. No index can be out
+    /// of range: `new` checked that the code never pops below one value and
+    /// leaves exactly one, and the stack grows to its depth here; `slots`
+    /// holds a column for every slot of the program the code was compiled in.
     pub fn eval<'s>(&self, slots: &[Column], stack: &'s mut ColumnStack) -> &'s Column {
         if stack.0.len() < self.depth {
             stack.0.resize(self.depth, splat(0.0));

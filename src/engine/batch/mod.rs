@@ -32,6 +32,7 @@ use crate::expr::columns::{Column, ColumnCode, ColumnStack, WIDTH, splat};
 use crate::program::{NOW_SLOT, NodeKind, ParamValue, Program, YES};
 use crate::stats::Record;
 use crate::stats::moments::fixed;
+use std::ops::Range;
 
 /// Per-thread scratch space of the batch engine, reused for every batch.
 pub struct Batch {
@@ -316,12 +317,11 @@ impl Batch {
                 }
                 yes & holds
             }
-            Decider::Chance(code) => self.chances(p, plan, code, &at, holds)?,
+            Decider::Chance { p: code, lane } => self.chances(plan, code, *lane, &at, holds)?,
             Decider::EachBranch => return self.each_branch(p, plan, &at, holds),
         };
-        let quiet_no = node.kind == NodeKind::Process && node.otherwise.assigns.is_empty();
         let mut changed = self.settle(p, plan, &at, Some(YES), yes);
-        if !quiet_no {
+        if !plan.quiet_no[i] {
             changed |= self.settle(p, plan, &at, Some(0), holds & !yes);
         }
         Ok(changed)
@@ -330,7 +330,7 @@ impl Batch {
     /// The branches of `holds` where a chance says yes. The probability is
     /// evaluated over columns and remembered as the event-driven engine
     /// remembers it; a certain outcome draws nothing, as in `decide`.
-    fn chances(&mut self, p: &Program, plan: &Plan, code: &ColumnCode, at: &Step, holds: u32) -> Result<u32, Failed> {
+    fn chances(&mut self, plan: &Plan, code: &ColumnCode, lane: u32, at: &Step, holds: u32) -> Result<u32, Failed> {
         let i = at.i;
         if at.t >= self.chance_until[i] || self.stale_chance[i] & holds != 0 {
             self.chances[i] = *code.eval(&self.slots, &mut self.stack);
@@ -340,7 +340,6 @@ impl Batch {
                 None => at.t + 1,
             };
         }
-        let lane = p.node(i as u32).lane.ok_or(Failed)?;
         let mut yes = 0;
         for k in bits(holds) {
             let pv = self.chances[i][k];
@@ -463,6 +462,18 @@ struct Step<'a> {
     start: u64,
     t: u32,
     steps: &'a [u32; WIDTH],
+}
+
+/// The batches covering `branches`: each one's first branch (a multiple of
+/// [`WIDTH`]), the bits of its branches inside the range, and those branches.
+pub fn windows(branches: Range<u64>) -> impl Iterator<Item = (u64, u32, Range<u64>)> {
+    let width = WIDTH as u64;
+    let first = branches.start - branches.start % width;
+    (first..branches.end).step_by(WIDTH).map(move |start| {
+        let (lo, hi) = (branches.start.max(start), branches.end.min(start + width));
+        let lanes = (lo - start..hi - start).fold(0u32, |m, k| m | 1 << k);
+        (start, lanes, lo..hi)
+    })
 }
 
 /// The branches of a batch where a true/false column holds.

@@ -18,6 +18,9 @@ pub struct Plan {
     /// Per node: whether its condition keeps its value until an effect
     /// makes it stale (a steady process with a window of its own).
     pub(super) steady: Vec<bool>,
+    /// Per node: whether saying no changes nothing but the step count (a
+    /// yes/no process with no `else` effects: a no is not in the path).
+    pub(super) quiet_no: Vec<bool>,
     /// Per node: how it decides, and the ticks where a chance can change
     /// with `now` alone (`None`: at any tick).
     pub(super) decide: Vec<Decider>,
@@ -44,6 +47,7 @@ impl Plan {
         let (mut when, mut reads) = (Vec::new(), Vec::new());
         let mut due: Vec<Vec<u32>> = vec![Vec::new(); p.meta.ticks()];
         let (mut steady, mut decide, mut breaks, mut effects) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        let mut quiet_no = Vec::new();
         for (i, node) in p.nodes().enumerate() {
             let Timing::At(at) = node.timing else { return None };
             if !node.followers.is_empty() || node.hazard || node.is_watched() || node.max_steps == 0 {
@@ -79,6 +83,8 @@ impl Plan {
             };
             when.push(ColumnCode::new(&node.when)?);
             steady.push(node.kind == NodeKind::Process && node.steady && !node.window_from_params);
+            quiet_no
+                .push(node.kind == NodeKind::Process && node.options.is_empty() && node.otherwise.assigns.is_empty());
             decide.push(Decider::new(node)?);
             breaks.push(node.chance_breaks.clone());
             let option_effects = match node.options.len() {
@@ -104,7 +110,7 @@ impl Plan {
             if steady[i] {
                 node.when.loads().for_each(|s| holds_readers[s as usize].push(i as u32));
             }
-            if let (Decider::Chance(_), Some(code)) = (&decide[i], node.rule.as_deref().and_then(Rule::chance)) {
+            if let (Decider::Chance { .. }, Some(code)) = (&decide[i], node.rule.as_deref().and_then(Rule::chance)) {
                 code.loads().for_each(|s| chance_readers[s as usize].push(i as u32));
             }
         }
@@ -124,6 +130,7 @@ impl Plan {
             when,
             reads,
             steady,
+            quiet_no,
             decide,
             breaks,
             effects,
@@ -175,8 +182,12 @@ pub(super) enum Decider {
     /// Nothing to decide: it happens.
     Happens,
     Forced(u32),
-    /// Yes with the probability (a chance, or a weighed sum on the log-odds scale).
-    Chance(ColumnCode),
+    /// Yes with the probability `p` (a chance, or a weighed sum on the
+    /// log-odds scale), by the uniform of the step's lane from `lane`.
+    Chance {
+        p: ColumnCode,
+        lane: u32,
+    },
     Condition(ColumnCode),
     Threshold {
         quantity: ColumnCode,
@@ -201,7 +212,10 @@ impl Decider {
                     below: *below,
                 },
                 _ => match rule.chance() {
-                    Some(p) if node.options.is_empty() => Decider::Chance(ColumnCode::new(p)?),
+                    Some(p) if node.options.is_empty() => Decider::Chance {
+                        p: ColumnCode::new(p)?,
+                        lane: node.lane?,
+                    },
                     _ => Decider::EachBranch,
                 },
             },
