@@ -2,7 +2,7 @@
 //! what they did together, branch by branch.
 
 use super::align::{Alignment, Parting};
-use crate::engine::batch::{Batch, Failed, Plan, windows};
+use crate::engine::batch::{Batch, Failed, Plan, Records, windows};
 use crate::engine::branch::{RunError, Workspace, run_branch};
 use crate::engine::fork::{resume, run_to_fork};
 use crate::engine::run::{Job, RunSettings, run_job, with_pool};
@@ -184,9 +184,10 @@ impl Job for Paired<'_> {
         for (start, lanes, range) in windows(branches) {
             match self.batch(plans, bb, bo, start, lanes) {
                 Ok(()) => {
-                    for i in range {
-                        let k = (i - start) as usize;
-                        self.count(t, &bb.records[k], &bo.records[k]);
+                    bb.records.tally(lanes, &mut t.base);
+                    bo.records.tally(lanes, &mut t.other);
+                    for k in range.map(|i| (i - start) as usize) {
+                        self.compare(t, (&bb.records, k), (&bo.records, k));
                     }
                 }
                 // Branch by branch, which reports what went wrong.
@@ -216,11 +217,11 @@ struct PairScratch {
 impl Paired<'_> {
     /// Runs a batch of both programs, sharing the walk up to where they part.
     fn batch(&self, plans: &Batches, bb: &mut Batch, bo: &mut Batch, start: u64, lanes: u32) -> Result<(), Failed> {
-        bb.begin(self.base, start, lanes);
+        bb.begin(self.base, &plans.base, start, lanes);
         match plans.parts {
             Parts::Separate => {
                 bb.walk(self.base, &plans.base, None)?;
-                bo.begin(self.other, start, lanes);
+                bo.begin(self.other, &plans.other, start, lanes);
                 bo.walk(self.other, &plans.other, None)?;
             }
             Parts::At(t, next) => {
@@ -245,9 +246,15 @@ impl Paired<'_> {
     fn count(&self, t: &mut PairTally, b: &Record, o: &Record) {
         t.base.add(b);
         t.other.add(o);
-        t.flips[b.outcome][o.outcome] += 1;
+        self.compare(t, b, o);
+    }
+
+    /// Counts how one branch of the two programs differs (their own
+    /// tallies aside).
+    fn compare(&self, t: &mut PairTally, b: impl Branch, o: impl Branch) {
+        t.flips[b.outcome()][o.outcome()] += 1;
         for (cell, &(i, j)) in t.flags.iter_mut().zip(&self.align.flags) {
-            match (b.flags[i], o.flags[j]) {
+            match (b.flag(i), o.flag(j)) {
                 (true, true) => cell.0 += 1,
                 (false, true) => cell.1 += 1,
                 (true, false) => cell.2 += 1,
@@ -255,17 +262,56 @@ impl Paired<'_> {
             }
         }
         for (m, &(i, j)) in t.metric_diffs.iter_mut().zip(&self.align.metrics) {
-            if let (Some(x), Some(y)) = (b.metrics[i], o.metrics[j]) {
+            if let (Some(x), Some(y)) = (b.metric(i), o.metric(j)) {
                 m.add_fixed(y - x);
             }
         }
-        match self.align.first_difference(&b.decisions, &o.decisions) {
+        match self.align.first_difference(b.decisions(), o.decisions()) {
             Some(Parting { node, base, other }) => *t.partings.entry((node, base, other)).or_insert(0) += 1,
             None => {
-                let same = self.base.outcomes[b.outcome].id == self.other.outcomes[o.outcome].id;
+                let same = self.base.outcomes[b.outcome()].id == self.other.outcomes[o.outcome()].id;
                 t.changed_without_decision += u64::from(!same);
             }
         }
+    }
+}
+
+/// What comparing a branch of two programs reads of each: a branch's
+/// record, or branch `k` of a batch's records.
+trait Branch {
+    fn outcome(&self) -> usize;
+    fn flag(&self, f: usize) -> bool;
+    fn metric(&self, m: usize) -> Option<i64>;
+    fn decisions(&self) -> &[(u32, u32)];
+}
+
+impl Branch for &Record {
+    fn outcome(&self) -> usize {
+        self.outcome
+    }
+    fn flag(&self, f: usize) -> bool {
+        self.flags[f]
+    }
+    fn metric(&self, m: usize) -> Option<i64> {
+        self.metrics[m]
+    }
+    fn decisions(&self) -> &[(u32, u32)] {
+        &self.decisions
+    }
+}
+
+impl Branch for (&Records, usize) {
+    fn outcome(&self) -> usize {
+        self.0.outcome(self.1)
+    }
+    fn flag(&self, f: usize) -> bool {
+        self.0.flag(f, self.1)
+    }
+    fn metric(&self, m: usize) -> Option<i64> {
+        self.0.metric(m, self.1)
+    }
+    fn decisions(&self) -> &[(u32, u32)] {
+        self.0.decisions(self.1)
     }
 }
 

@@ -49,7 +49,9 @@ pub fn stream_id(node: &str, draw: u32) -> u64 {
 /// Maps 64 random bits to a uniform in the open interval (0, 1).
 #[inline]
 pub fn to_unit(x: u64) -> f64 {
-    ((x >> 11) as f64 + 0.5) * (1.0 / (1u64 << 53) as f64)
+    // `x >> 11` fits in an i64, and converts exactly either way; the
+    // signed conversion is one instruction, the unsigned one a sequence.
+    (((x >> 11) as i64) as f64 + 0.5) * (1.0 / (1u64 << 53) as f64)
 }
 
 /// Values a lane keeps at hand: four ChaCha blocks, the most one call of
@@ -59,10 +61,20 @@ const WINDOW: u64 = 32;
 /// A start no branch index reaches, so an empty window never matches.
 const EMPTY: u64 = 1 << 62;
 
-/// The values of one lane for the branches of its window, on whole cache lines.
+/// The values of one lane for the branches of its window, on whole cache
+/// lines: the generator's bytes, branch `k`'s value the `k`-th eight of
+/// them, little-endian.
 #[derive(Clone)]
 #[repr(align(64))]
-struct Window([u64; WINDOW as usize]);
+pub struct Window([u8; 8 * WINDOW as usize]);
+
+impl Window {
+    /// The uniform of the window's `k`-th branch.
+    #[inline]
+    pub fn uniform(&self, k: usize) -> f64 {
+        to_unit(u64::from_le_bytes(self.0.as_chunks::<8>().0[k]))
+    }
+}
 
 /// A window of coming values per lane, filled four blocks at a time by
 /// one generator that seeks to the lane and branch it needs. Where each
@@ -84,7 +96,7 @@ impl Lanes {
     pub fn new(seed: u64, streams: &[u64]) -> Self {
         Lanes {
             starts: vec![EMPTY; streams.len()].into(),
-            windows: vec![Window([0; WINDOW as usize]); streams.len()].into(),
+            windows: vec![Window([0; 8 * WINDOW as usize]); streams.len()].into(),
             streams: streams.into(),
             rng: ChaCha8Rng::from_seed(seed_key(seed)),
             draws: 0,
@@ -122,27 +134,32 @@ impl Lanes {
     /// The uniform of `lane` in `branch`, not counted as a draw.
     #[inline]
     pub fn peek(&mut self, lane: usize, branch: u64) -> f64 {
-        let offset = branch.wrapping_sub(self.starts[lane]);
-        if offset < WINDOW {
-            return to_unit(self.windows[lane].0[offset as usize]);
+        let mut offset = branch.wrapping_sub(self.starts[lane]);
+        if offset >= WINDOW {
+            offset = branch % WINDOW;
+            self.refill(lane, branch - offset);
         }
-        self.refill(lane, branch)
+        self.windows[lane].uniform(offset as usize)
     }
 
-    /// Reads the lane's values for the window holding `branch`.
+    /// The values of `lane` for the 32 branches from `start` (a multiple
+    /// of 32), not counted as draws.
+    #[inline]
+    pub fn window(&mut self, lane: usize, start: u64) -> &Window {
+        debug_assert!(start % WINDOW == 0);
+        if self.starts[lane] != start {
+            self.refill(lane, start);
+        }
+        &self.windows[lane]
+    }
+
+    /// Reads the lane's values for the window from `start`.
     #[inline(never)]
-    fn refill(&mut self, lane: usize, branch: u64) -> f64 {
-        let start = branch - branch % WINDOW;
+    fn refill(&mut self, lane: usize, start: u64) {
         self.rng.set_stream(self.streams[lane]);
         self.rng.set_word_pos(u128::from(start) * 2);
-        let mut bytes = [0u8; 8 * WINDOW as usize];
-        self.rng.fill_bytes(&mut bytes);
-        let w = &mut self.windows[lane].0;
-        for (v, b) in w.iter_mut().zip(bytes.chunks_exact(8)) {
-            *v = u64::from_le_bytes(b.try_into().expect("8 bytes")); // ok: chunks_exact(8)
-        }
+        self.rng.fill_bytes(&mut self.windows[lane].0);
         self.starts[lane] = start;
-        to_unit(w[(branch - start) as usize])
     }
 }
 

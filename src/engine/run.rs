@@ -151,7 +151,7 @@ impl Job for Single<'_> {
         };
         for (start, lanes, range) in windows(branches) {
             match batch.run(self.program, plan, start, lanes) {
-                Ok(()) => range.for_each(|i| tally.add(&batch.records[(i - start) as usize])),
+                Ok(()) => batch.records.tally(lanes, tally),
                 // The event-driven engine runs them again and reports what went wrong.
                 Err(Failed) => range
                     .into_iter()

@@ -55,7 +55,7 @@ pub struct Shape {
 
 impl Shape {
     /// Per node, where its options' counts start in [`Record::chosen`].
-    fn offsets(&self) -> Vec<u32> {
+    pub(crate) fn offsets(&self) -> Vec<u32> {
         self.options
             .iter()
             .scan(0, |acc, &n| {
@@ -66,7 +66,7 @@ impl Shape {
             .collect()
     }
 
-    fn total_options(&self) -> usize {
+    pub(crate) fn total_options(&self) -> usize {
         self.options.iter().map(|&n| n as usize).sum()
     }
 }

@@ -26,6 +26,7 @@ fn counted(r: &Record) -> impl PartialEq + std::fmt::Debug + '_ {
 fn same_branches(p: &Program, plan: &Plan, seed: u64, windows: &[(u64, u32)], what: &str) -> usize {
     let mut batch = Batch::new(p, seed);
     let mut ws = Workspace::new(p, seed);
+    let mut record = Record::new(&p.shape());
     let mut ran = 0;
     for &(start, lanes) in windows {
         let batched = batch.run(p, plan, start, lanes).is_ok();
@@ -34,11 +35,8 @@ fn same_branches(p: &Program, plan: &Plan, seed: u64, windows: &[(u64, u32)], wh
             let branch = start + k;
             match run_branch(p, &mut ws, branch, &mut NoTrace) {
                 Ok(()) if batched => {
-                    assert_eq!(
-                        counted(&batch.records[k as usize]),
-                        counted(&ws.record),
-                        "{what}, branch {branch}"
-                    );
+                    batch.records.record(k as usize, &mut record);
+                    assert_eq!(counted(&record), counted(&ws.record), "{what}, branch {branch}");
                     ran += 1;
                 }
                 Ok(()) => {}

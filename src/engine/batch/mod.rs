@@ -19,9 +19,11 @@
 //! event-driven engine, which reports it as it always does.
 
 mod plan;
+mod records;
 
 pub use plan::Plan;
 use plan::{Decider, Effect};
+pub use records::Records;
 
 use super::branch::HAPPENED;
 use super::decide::{Ctx, decide};
@@ -30,7 +32,6 @@ use super::trace::NoTrace;
 use crate::expr::Stack;
 use crate::expr::columns::{Column, ColumnCode, ColumnStack, WIDTH, splat};
 use crate::program::{NOW_SLOT, NodeKind, ParamValue, Program, YES};
-use crate::stats::Record;
 use crate::stats::moments::fixed;
 use std::ops::Range;
 
@@ -45,8 +46,8 @@ pub struct Batch {
     scratch: Vec<f64>,
     /// The right sides of effects, over columns.
     values: Vec<Column>,
-    /// Per branch of the batch.
-    pub records: Vec<Record>,
+    /// What each branch of the batch did.
+    pub records: Records,
     /// Per node and branch: a process's last entry in the branch's path.
     last_path: Vec<[u32; WIDTH]>,
     /// Per node: what is remembered of its condition (the branches where
@@ -96,7 +97,7 @@ impl Batch {
             row_stack: Stack::default(),
             scratch: Vec::with_capacity(64),
             values: Vec::new(),
-            records: (0..WIDTH).map(|_| Record::new(&p.shape())).collect(),
+            records: Records::new(&p.shape()),
             last_path: vec![[u32::MAX; WIDTH]; nodes],
             holds: vec![None; nodes],
             chances: vec![splat(0.0); nodes],
@@ -120,16 +121,16 @@ impl Batch {
     /// Runs the branches `start + k` for each bit `k` of `lanes` (`start` a
     /// multiple of [`WIDTH`]), leaving each one's record in `records[k]`.
     pub fn run(&mut self, p: &Program, plan: &Plan, start: u64, lanes: u32) -> Result<(), Failed> {
-        self.begin(p, start, lanes);
+        self.begin(p, plan, start, lanes);
         self.walk(p, plan, None)?;
         self.end(plan)
     }
 
     /// Starts the branches `start + k` for each bit `k` of `lanes` (`start`
     /// a multiple of [`WIDTH`]): draws their parameters, resets the state.
-    pub fn begin(&mut self, p: &Program, start: u64, lanes: u32) {
+    pub fn begin(&mut self, p: &Program, plan: &Plan, start: u64, lanes: u32) {
         debug_assert!(start % WIDTH as u64 == 0);
-        self.draw(p, start, lanes);
+        self.draw(p, plan, start, lanes);
         self.at = Place {
             start,
             lanes,
@@ -188,12 +189,11 @@ impl Batch {
     }
 
     /// Becomes a copy of `other`'s batch as it stands, a batch of a program
-    /// with the same layout (one that differs only in forced decisions).
+    /// with the same layout and initial values (one that differs only in
+    /// forced decisions).
     pub fn copy_from(&mut self, other: &Batch) {
         self.slots.copy_from_slice(&other.slots);
-        for k in bits(other.at.lanes) {
-            self.records[k].copy_from(&other.records[k]);
-        }
+        self.records.copy_from(&other.records);
         self.last_path.copy_from_slice(&other.last_path);
         self.holds.copy_from_slice(&other.holds);
         self.chances.copy_from_slice(&other.chances);
@@ -215,17 +215,14 @@ impl Batch {
             }
             held |= holds;
             for k in bits(holds) {
-                self.records[k].outcome = o;
+                self.records.outcome[k] = o as u32;
             }
         }
         if held != lanes {
             return Err(Failed); // none holds
         }
         for (f, code) in plan.flags.iter().enumerate() {
-            let holds = truths(code.eval(&self.slots, &mut self.stack));
-            for k in bits(lanes) {
-                self.records[k].flags[f] = holds & (1 << k) != 0;
-            }
+            self.records.flags[f] = truths(code.eval(&self.slots, &mut self.stack)) & lanes;
         }
         for (m, (value, when)) in plan.metrics.iter().enumerate() {
             let present = match when {
@@ -234,7 +231,7 @@ impl Batch {
             };
             let values = value.eval(&self.slots, &mut self.stack);
             for k in bits(lanes) {
-                self.records[k].metrics[m] = match present & (1 << k) {
+                self.records.metrics[m][k] = match present & (1 << k) {
                     0 => None,
                     _ => Some(fixed(values[k]).ok_or(Failed)?),
                 };
@@ -244,21 +241,23 @@ impl Batch {
     }
 
     /// Draws the parameters of every branch and resets the state.
-    fn draw(&mut self, p: &Program, start: u64, lanes: u32) {
-        for (col, &v) in self.slots.iter_mut().zip(&p.initial) {
-            *col = splat(v);
+    fn draw(&mut self, p: &Program, plan: &Plan, start: u64, lanes: u32) {
+        for &s in plan.changing.iter() {
+            self.slots[s as usize] = splat(p.initial[s as usize]);
         }
         for param in &p.params {
             if let ParamValue::Drawn { dist, lane } = &param.value {
-                let col = &mut self.slots[param.slot as usize];
+                let (col, window) = (
+                    &mut self.slots[param.slot as usize],
+                    self.lanes.window(*lane as usize, start),
+                );
                 for k in bits(lanes) {
-                    col[k] = dist.quantile(self.lanes.uniform(*lane as usize, start + k as u64));
+                    col[k] = dist.quantile(window.uniform(k));
                 }
+                self.lanes.count(u64::from(lanes.count_ones()));
             }
         }
-        for k in bits(lanes) {
-            self.records[k].clear();
-        }
+        self.records.clear();
         self.last_path.iter_mut().for_each(|l| *l = [u32::MAX; WIDTH]);
         self.holds.fill(None);
         self.chance_until.fill(0);
@@ -287,15 +286,14 @@ impl Batch {
             return Ok(false);
         }
         let node = p.node(i as u32);
-        let mut steps = [0u32; WIDTH];
-        for k in bits(holds) {
-            let reached = &mut self.records[k].reached[i];
-            steps[k] = *reached;
-            *reached += 1;
-            if *reached >= node.max_steps {
-                self.spent[i] |= 1 << k;
-            }
+        let reached = &mut self.records.reached[i];
+        let steps = *reached;
+        add_where(reached, holds);
+        let mut spent = 0;
+        for (&r, bit) in reached.iter().zip(BIT) {
+            spent |= if r >= node.max_steps { bit } else { 0 };
         }
+        self.spent[i] |= spent & holds;
         let at = Step {
             i,
             start,
@@ -312,8 +310,12 @@ impl Batch {
                 let l = limit.eval(&self.slots, &mut self.stack);
                 let q = &self.values[0];
                 let mut yes = 0;
-                for k in 0..WIDTH {
-                    yes |= u32::from(if *below { q[k] < l[k] } else { q[k] > l[k] }) << k;
+                for ((q, l), bit) in q.iter().zip(l).zip(BIT) {
+                    yes |= if (*below && q < l) || (!*below && q > l) {
+                        bit
+                    } else {
+                        0
+                    };
                 }
                 yes & holds
             }
@@ -403,20 +405,26 @@ impl Batch {
         let in_path = decision.is_some() && kept;
         let keep_decisions = self.keep_decisions && kept;
         let is_process = node.kind == NodeKind::Process;
-        for k in bits(mask) {
-            let rec = &mut self.records[k];
-            rec.fired[i] += u32::from(fired);
-            if !node.options.is_empty() {
-                rec.chosen[rec.option_offsets[i] as usize + option as usize] += 1;
+        let records = &mut self.records;
+        if fired {
+            add_where(&mut records.fired[i], mask);
+        }
+        if !node.options.is_empty() {
+            add_where(&mut records.chosen[(records.offsets[i] + option) as usize], mask);
+        }
+        if keep_decisions {
+            for k in bits(mask) {
+                records.decisions[k].push((at.t, code));
             }
-            if keep_decisions {
-                rec.decisions.push((at.t, code));
-            }
-            let last_path = &mut self.last_path[i][k];
-            if in_path && *last_path != code {
-                rec.path.push(code);
-                if is_process {
-                    *last_path = code;
+        }
+        if in_path {
+            for k in bits(mask) {
+                let last_path = &mut self.last_path[i][k];
+                if *last_path != code {
+                    records.paths[k].push(code);
+                    if is_process {
+                        *last_path = code;
+                    }
                 }
             }
         }
@@ -476,12 +484,32 @@ pub fn windows(branches: Range<u64>) -> impl Iterator<Item = (u64, u32, Range<u6
     })
 }
 
+/// Each branch's bit in a mask of the branches of a batch.
+const BIT: [u32; WIDTH] = {
+    let mut bits = [0; WIDTH];
+    let mut k = 0;
+    while k < WIDTH {
+        bits[k] = 1 << k;
+        k += 1;
+    }
+    bits
+};
+
+/// Adds one to the places of `column` in the branches of `mask` (written
+/// so that it runs as a few vector operations).
+#[inline]
+fn add_where(column: &mut [u32; WIDTH], mask: u32) {
+    for (v, bit) in column.iter_mut().zip(BIT) {
+        *v += u32::from(mask & bit != 0);
+    }
+}
+
 /// The branches of a batch where a true/false column holds.
 #[inline]
 fn truths(col: &Column) -> u32 {
     let mut m = 0;
-    for (k, &v) in col.iter().enumerate() {
-        m |= u32::from(v != 0.0) << k;
+    for (&v, bit) in col.iter().zip(BIT) {
+        m |= if v != 0.0 { bit } else { 0 };
     }
     m
 }

@@ -5,7 +5,7 @@
 use super::super::dist::Dist;
 use super::super::schedule::{grid, grid_from};
 use crate::expr::columns::ColumnCode;
-use crate::program::{Assign, Effects, NOW_SLOT, Node, NodeKind, Program, Rule, Timing, Until};
+use crate::program::{Assign, Effects, NOW_SLOT, Node, NodeKind, ParamValue, Program, Rule, Timing, Until};
 
 /// What the batch engine needs of a program, found once; `None` from
 /// [`Plan::new`] when the program's timing can differ between branches.
@@ -39,6 +39,10 @@ pub struct Plan {
     pub(super) metrics: Vec<(ColumnCode, Option<ColumnCode>)>,
     pub(super) stop: Option<ColumnCode>,
     pub(super) stop_reads_now: bool,
+    /// The slots a batch changes (`now`, drawn parameters, the slots
+    /// effects write), set back to their initial values at its start; the
+    /// others keep them throughout.
+    pub(super) changing: Box<[u32]>,
 }
 
 impl Plan {
@@ -122,6 +126,21 @@ impl Plan {
                 })
                 .collect()
         };
+        let mut changing: Vec<u32> = effects
+            .iter()
+            .flatten()
+            .flatten()
+            .map(|&(slot, _)| slot)
+            .chain([NOW_SLOT])
+            .chain(
+                p.params
+                    .iter()
+                    .filter(|q| matches!(q.value, ParamValue::Drawn { .. }))
+                    .map(|q| q.slot),
+            )
+            .collect();
+        changing.sort_unstable();
+        changing.dedup();
         let stop = match &p.stop_when {
             Some(code) => Some(ColumnCode::new(code)?),
             None => None,
@@ -160,6 +179,7 @@ impl Plan {
                 .collect::<Option<_>>()?,
             stop,
             stop_reads_now: p.stop_when.as_ref().is_some_and(|s| s.reads(NOW_SLOT)),
+            changing: changing.into(),
         })
     }
 }
