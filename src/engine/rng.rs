@@ -62,17 +62,16 @@ const WINDOW: u64 = 32;
 const EMPTY: u64 = 1 << 62;
 
 /// The values of one lane for the branches of its window, on whole cache
-/// lines: the generator's bytes, branch `k`'s value the `k`-th eight of
-/// them, little-endian.
+/// lines: the generator's bytes, eight for each branch (little-endian).
 #[derive(Clone)]
 #[repr(align(64))]
-pub struct Window([u8; 8 * WINDOW as usize]);
+pub struct Window([[u8; 8]; WINDOW as usize]);
 
 impl Window {
     /// The uniform of the window's `k`-th branch.
     #[inline]
     pub fn uniform(&self, k: usize) -> f64 {
-        to_unit(u64::from_le_bytes(self.0.as_chunks::<8>().0[k]))
+        to_unit(u64::from_le_bytes(self.0[k]))
     }
 }
 
@@ -96,7 +95,7 @@ impl Lanes {
     pub fn new(seed: u64, streams: &[u64]) -> Self {
         Lanes {
             starts: vec![EMPTY; streams.len()].into(),
-            windows: vec![Window([0; 8 * WINDOW as usize]); streams.len()].into(),
+            windows: vec![Window([[0; 8]; WINDOW as usize]); streams.len()].into(),
             streams: streams.into(),
             rng: ChaCha8Rng::from_seed(seed_key(seed)),
             draws: 0,
@@ -158,7 +157,7 @@ impl Lanes {
     fn refill(&mut self, lane: usize, start: u64) {
         self.rng.set_stream(self.streams[lane]);
         self.rng.set_word_pos(u128::from(start) * 2);
-        self.rng.fill_bytes(&mut self.windows[lane].0);
+        self.rng.fill_bytes(self.windows[lane].0.as_flattened_mut());
         self.starts[lane] = start;
     }
 }
