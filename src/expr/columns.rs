@@ -31,7 +31,7 @@ pub struct ColumnCode {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
-enum Col {
+pub(super) enum Col {
     Const(f64),
     Load(u32),
     Unary(Op),
@@ -53,9 +53,19 @@ impl ColumnCode {
     /// Straightens `code`; `None` for jumps of another shape than the
     /// compiler's `and`, `or` and `if`.
     pub fn new(code: &Code) -> Option<ColumnCode> {
+        Self::from_ops(Self::straightened(code)?, 1)
+    }
+
+    /// The ops of `code` straightened and fused.
+    pub(super) fn straightened(code: &Code) -> Option<Vec<Col>> {
         let mut ops = Vec::new();
         straighten(code.ops(), &mut ops)?;
-        let ops = fuse(ops);
+        Some(fuse(ops))
+    }
+
+    /// Code of `ops`, which must leave `results` values and never pop
+    /// below one.
+    pub(super) fn from_ops(ops: Vec<Col>, results: usize) -> Option<ColumnCode> {
         let (mut depth, mut max) = (0usize, 0usize);
         for op in &ops {
             match op {
@@ -69,10 +79,16 @@ impl ColumnCode {
             }
             max = max.max(depth);
         }
-        (depth == 1).then(|| ColumnCode {
+        (depth == results).then(|| ColumnCode {
             ops: ops.into_boxed_slice(),
             depth: max,
         })
+    }
+
+    /// The two values of code made to leave two (see `from_ops`).
+    pub(super) fn eval_pair<'s>(&self, slots: &[Column], stack: &'s mut ColumnStack) -> (&'s Column, &'s Column) {
+        self.eval(slots, stack);
+        (&stack.0[0], &stack.0[1])
     }
 
     /// The code's value in every branch of the batch. No index can be out
@@ -243,7 +259,7 @@ fn straighten(ops: &[Op], out: &mut Vec<Col>) -> Option<()> {
 
 /// Ops on constants are done once, here, by the same arithmetic; a
 /// binary op whose right operand is a slot or a constant works in place.
-fn fuse(ops: Vec<Col>) -> Vec<Col> {
+pub(super) fn fuse(ops: Vec<Col>) -> Vec<Col> {
     let mut out: Vec<Col> = Vec::with_capacity(ops.len());
     for op in ops {
         let n = out.len();

@@ -6,6 +6,7 @@ pub mod compile;
 mod exec;
 pub mod lexer;
 mod lower;
+pub mod masks;
 pub mod parser;
 pub mod vm;
 

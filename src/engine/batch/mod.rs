@@ -31,6 +31,7 @@ use super::rng::Lanes;
 use super::trace::NoTrace;
 use crate::expr::Stack;
 use crate::expr::columns::{Column, ColumnCode, ColumnStack, WIDTH, splat};
+use crate::expr::masks::MaskStack;
 use crate::program::{NOW_SLOT, NodeKind, ParamValue, Program, YES};
 use crate::stats::moments::fixed;
 use std::ops::Range;
@@ -39,6 +40,7 @@ use std::ops::Range;
 pub struct Batch {
     slots: Vec<Column>,
     stack: ColumnStack,
+    masks: MaskStack,
     lanes: Lanes,
     /// One branch's slots (only those a step reads are current).
     row: Vec<f64>,
@@ -92,6 +94,7 @@ impl Batch {
         Batch {
             slots: p.initial.iter().map(|&v| splat(v)).collect(),
             stack: ColumnStack::default(),
+            masks: MaskStack::default(),
             lanes: Lanes::new(seed, &p.lanes),
             row: p.initial.clone(),
             row_stack: Stack::default(),
@@ -169,7 +172,7 @@ impl Batch {
             }
             if let Some(stop) = &plan.stop {
                 if self.at.changed || plan.stop_reads_now {
-                    let ends = self.at.active & truths(stop.eval(&self.slots, &mut self.stack));
+                    let ends = self.at.active & stop.eval(&self.slots, &mut self.masks);
                     for k in bits(ends) {
                         self.at.stopped[k] = t;
                     }
@@ -209,7 +212,7 @@ impl Batch {
     fn judge(&mut self, plan: &Plan, lanes: u32) -> Result<(), Failed> {
         let mut held = 0u32;
         for (o, code) in plan.outcomes.iter().enumerate() {
-            let holds = truths(code.eval(&self.slots, &mut self.stack)) & lanes;
+            let holds = code.eval(&self.slots, &mut self.masks) & lanes;
             if held & holds != 0 {
                 return Err(Failed); // two outcomes hold
             }
@@ -222,11 +225,11 @@ impl Batch {
             return Err(Failed); // none holds
         }
         for (f, code) in plan.flags.iter().enumerate() {
-            self.records.flags[f] = truths(code.eval(&self.slots, &mut self.stack)) & lanes;
+            self.records.flags[f] = code.eval(&self.slots, &mut self.masks) & lanes;
         }
         for (m, (value, when)) in plan.metrics.iter().enumerate() {
             let present = match when {
-                Some(w) => truths(w.eval(&self.slots, &mut self.stack)),
+                Some(w) => w.eval(&self.slots, &mut self.masks),
                 None => u32::MAX,
             };
             let values = value.eval(&self.slots, &mut self.stack);
@@ -274,7 +277,7 @@ impl Batch {
         let holds = match self.holds[i] {
             Some(h) if self.stale_holds[i] & mask == 0 => h,
             _ => {
-                let h = truths(plan.when[i].eval(&self.slots, &mut self.stack));
+                let h = plan.when[i].eval(&self.slots, &mut self.masks);
                 if plan.steady[i] {
                     self.holds[i] = Some(h);
                     self.stale_holds[i] = 0;
@@ -303,7 +306,7 @@ impl Batch {
         let yes = match &plan.decide[i] {
             Decider::Happens => return Ok(self.settle(p, plan, &at, None, holds)),
             Decider::Forced(option) => return Ok(self.settle(p, plan, &at, Some(*option), holds)),
-            Decider::Condition(code) => truths(code.eval(&self.slots, &mut self.stack)) & holds,
+            Decider::Condition(code) => code.eval(&self.slots, &mut self.masks) & holds,
             Decider::Threshold { quantity, limit, below } => {
                 self.values.resize(self.values.len().max(1), splat(0.0));
                 self.values[0] = *quantity.eval(&self.slots, &mut self.stack);
@@ -502,16 +505,6 @@ fn add_where(column: &mut [u32; WIDTH], mask: u32) {
     for (v, bit) in column.iter_mut().zip(BIT) {
         *v += u32::from(mask & bit != 0);
     }
-}
-
-/// The branches of a batch where a true/false column holds.
-#[inline]
-fn truths(col: &Column) -> u32 {
-    let mut m = 0;
-    for (&v, bit) in col.iter().zip(BIT) {
-        m |= if v != 0.0 { bit } else { 0 };
-    }
-    m
 }
 
 /// The positions of the set bits of `mask`, lowest first.

@@ -5,6 +5,7 @@
 use super::super::dist::Dist;
 use super::super::schedule::{grid, grid_from};
 use crate::expr::columns::ColumnCode;
+use crate::expr::masks::MaskCode;
 use crate::program::{Assign, Effects, NOW_SLOT, Node, NodeKind, ParamValue, Program, Rule, Timing, Until};
 
 /// What the batch engine needs of a program, found once; `None` from
@@ -13,7 +14,7 @@ use crate::program::{Assign, Effects, NOW_SLOT, Node, NodeKind, ParamValue, Prog
 pub struct Plan {
     /// Per node (events, then processes): its condition over columns, and
     /// the slots its rule and effects read (copied out for one branch).
-    pub(super) when: Vec<ColumnCode>,
+    pub(super) when: Vec<MaskCode>,
     pub(super) reads: Vec<Box<[u32]>>,
     /// Per node: whether its condition keeps its value until an effect
     /// makes it stale (a steady process with a window of its own).
@@ -34,10 +35,10 @@ pub struct Plan {
     /// Per tick: the nodes due, in node order (events, then processes).
     pub(super) due: Vec<Box<[u32]>>,
     /// The result outcomes, flags and metrics (value, and when present) over columns.
-    pub(super) outcomes: Vec<ColumnCode>,
-    pub(super) flags: Vec<ColumnCode>,
-    pub(super) metrics: Vec<(ColumnCode, Option<ColumnCode>)>,
-    pub(super) stop: Option<ColumnCode>,
+    pub(super) outcomes: Vec<MaskCode>,
+    pub(super) flags: Vec<MaskCode>,
+    pub(super) metrics: Vec<(ColumnCode, Option<MaskCode>)>,
+    pub(super) stop: Option<MaskCode>,
     pub(super) stop_reads_now: bool,
     /// The slots a batch changes (`now`, drawn parameters, the slots
     /// effects write), set back to their initial values at its start; the
@@ -85,7 +86,7 @@ impl Plan {
                     ticks
                 }
             };
-            when.push(ColumnCode::new(&node.when)?);
+            when.push(MaskCode::new(&node.when)?);
             steady.push(node.kind == NodeKind::Process && node.steady && !node.window_from_params);
             quiet_no
                 .push(node.kind == NodeKind::Process && node.options.is_empty() && node.otherwise.assigns.is_empty());
@@ -142,7 +143,7 @@ impl Plan {
         changing.sort_unstable();
         changing.dedup();
         let stop = match &p.stop_when {
-            Some(code) => Some(ColumnCode::new(code)?),
+            Some(code) => Some(MaskCode::new(code)?),
             None => None,
         };
         Some(Plan {
@@ -159,19 +160,15 @@ impl Plan {
             outcomes: p
                 .outcomes
                 .iter()
-                .map(|o| ColumnCode::new(&o.when))
+                .map(|o| MaskCode::new(&o.when))
                 .collect::<Option<_>>()?,
-            flags: p
-                .flags
-                .iter()
-                .map(|f| ColumnCode::new(&f.when))
-                .collect::<Option<_>>()?,
+            flags: p.flags.iter().map(|f| MaskCode::new(&f.when)).collect::<Option<_>>()?,
             metrics: p
                 .metrics
                 .iter()
                 .map(|m| {
                     let when = match &m.when {
-                        Some(w) => Some(ColumnCode::new(w)?),
+                        Some(w) => Some(MaskCode::new(w)?),
                         None => None,
                     };
                     Some((ColumnCode::new(&m.value)?, when))
@@ -208,7 +205,7 @@ pub(super) enum Decider {
         p: ColumnCode,
         lane: u32,
     },
-    Condition(ColumnCode),
+    Condition(MaskCode),
     Threshold {
         quantity: ColumnCode,
         limit: ColumnCode,
@@ -223,7 +220,7 @@ impl Decider {
             (Some(option), _) => Decider::Forced(option),
             (None, None) => Decider::Happens,
             (None, Some(rule)) => match rule {
-                Rule::Condition { holds } => Decider::Condition(ColumnCode::new(holds)?),
+                Rule::Condition { holds } => Decider::Condition(MaskCode::new(holds)?),
                 Rule::Threshold {
                     quantity, limit, below, ..
                 } => Decider::Threshold {
