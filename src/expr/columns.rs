@@ -56,6 +56,14 @@ impl ColumnCode {
         Self::from_ops(Self::straightened(code)?, 1)
     }
 
+    /// The code's value when it is a constant (folded as `fuse` folds).
+    pub fn constant(&self) -> Option<f64> {
+        match *self.ops {
+            [Col::Const(v)] => Some(v),
+            _ => None,
+        }
+    }
+
     /// The ops of `code` straightened and fused.
     pub(super) fn straightened(code: &Code) -> Option<Vec<Col>> {
         let mut ops = Vec::new();

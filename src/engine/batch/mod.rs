@@ -57,7 +57,7 @@ pub struct Batch {
     /// at; 0 when forgotten), and the branches where an effect wrote a slot
     /// they read since.
     holds: Vec<Option<u32>>,
-    chances: Vec<Column>,
+    chances: Vec<Chance>,
     chance_until: Vec<u32>,
     stale_holds: Vec<u32>,
     stale_chance: Vec<u32>,
@@ -103,7 +103,7 @@ impl Batch {
             records: Records::new(&p.shape()),
             last_path: vec![[u32::MAX; WIDTH]; nodes],
             holds: vec![None; nodes],
-            chances: vec![splat(0.0); nodes],
+            chances: vec![Chance::default(); nodes],
             chance_until: vec![0; nodes],
             stale_holds: vec![0; nodes],
             stale_chance: vec![0; nodes],
@@ -292,11 +292,18 @@ impl Batch {
         let reached = &mut self.records.reached[i];
         let steps = *reached;
         add_where(reached, holds);
-        let mut spent = 0;
-        for (&r, bit) in reached.iter().zip(BIT) {
-            spent |= if r >= node.max_steps { bit } else { 0 };
-        }
-        self.spent[i] |= spent & holds;
+        // A node steps at most once a tick.
+        self.spent[i] |= match node.max_steps {
+            1 => holds,
+            most if most as usize > plan.due.len() => 0,
+            most => {
+                let mut spent = 0;
+                for (&r, bit) in reached.iter().zip(BIT) {
+                    spent |= if r >= most { bit } else { 0 };
+                }
+                spent & holds
+            }
+        };
         let at = Step {
             i,
             start,
@@ -338,23 +345,34 @@ impl Batch {
     fn chances(&mut self, plan: &Plan, code: &ColumnCode, lane: u32, at: &Step, holds: u32) -> Result<u32, Failed> {
         let i = at.i;
         if at.t >= self.chance_until[i] || self.stale_chance[i] & holds != 0 {
-            self.chances[i] = *code.eval(&self.slots, &mut self.stack);
+            self.chances[i] = Chance::new(code.eval(&self.slots, &mut self.stack));
             self.stale_chance[i] = 0;
             self.chance_until[i] = match &plan.breaks[i] {
                 Some(b) => b.iter().find(|&&b| b > at.t).copied().unwrap_or(u32::MAX),
                 None => at.t + 1,
             };
         }
-        let mut yes = 0;
-        for k in bits(holds) {
-            let pv = self.chances[i][k];
-            if !(0.0..=1.0).contains(&pv) {
-                return Err(Failed);
-            }
-            let said =
-                pv == 1.0 || (pv != 0.0 && self.lanes.uniform((lane + at.steps[k]) as usize, at.start + k as u64) < pv);
-            yes |= u32::from(said) << k;
+        let chance = &self.chances[i];
+        if chance.outside & holds != 0 {
+            return Err(Failed);
         }
+        let drawn = chance.drawn & holds;
+        let (mut yes, mut left) = (chance.certain & holds, drawn);
+        while left != 0 {
+            // The branches at the same step read one lane.
+            let step = at.steps[left.trailing_zeros() as usize];
+            let mut group = 0;
+            for (&s, bit) in at.steps.iter().zip(BIT) {
+                group |= if s == step { bit } else { 0 };
+            }
+            group &= left;
+            let window = self.lanes.window((lane + step) as usize, at.start);
+            for k in bits(group) {
+                yes |= u32::from(window.uniform(k) < chance.p[k]) << k;
+            }
+            left &= !group;
+        }
+        self.lanes.count(u64::from(drawn.count_ones()));
         Ok(yes)
     }
 
@@ -441,6 +459,7 @@ impl Batch {
         }
         for (j, (_, e)) in effects.iter().enumerate() {
             match e {
+                Effect::Const(_) => {}
                 Effect::Code(code) => self.values[j] = *code.eval(&self.slots, &mut self.stack),
                 Effect::Draw { dist, lane } => {
                     for k in bits(mask) {
@@ -450,10 +469,11 @@ impl Batch {
                 }
             }
         }
-        for (j, &(slot, _)) in effects.iter().enumerate() {
-            let (col, new) = (&mut self.slots[slot as usize], &self.values[j]);
-            for k in bits(mask) {
-                col[k] = new[k];
+        for (j, (slot, e)) in effects.iter().enumerate() {
+            let (slot, col) = (*slot, &mut self.slots[*slot as usize]);
+            match e {
+                Effect::Const(v) => bits(mask).for_each(|k| col[k] = *v),
+                _ => bits(mask).for_each(|k| col[k] = self.values[j][k]),
             }
             for &n in plan.holds_readers[slot as usize].iter() {
                 self.stale_holds[n as usize] |= mask;
@@ -463,6 +483,40 @@ impl Batch {
             }
         }
         true
+    }
+}
+
+/// A chance's probability in every branch of the batch, and the branches
+/// where it is outside [0, 1] (an error), 1 (yes without a draw) and
+/// strictly between 0 and 1 (a draw decides; at 0 it is no without one).
+#[derive(Debug, Clone, Copy)]
+struct Chance {
+    p: Column,
+    outside: u32,
+    certain: u32,
+    drawn: u32,
+}
+
+impl Chance {
+    fn new(p: &Column) -> Chance {
+        let (mut outside, mut certain, mut drawn) = (0, 0, 0);
+        for (&v, bit) in p.iter().zip(BIT) {
+            outside |= if (0.0..=1.0).contains(&v) { 0 } else { bit };
+            certain |= if v == 1.0 { bit } else { 0 };
+            drawn |= if v > 0.0 && v < 1.0 { bit } else { 0 };
+        }
+        Chance {
+            p: *p,
+            outside,
+            certain,
+            drawn,
+        }
+    }
+}
+
+impl Default for Chance {
+    fn default() -> Chance {
+        Chance::new(&splat(0.0))
     }
 }
 

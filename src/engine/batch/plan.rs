@@ -243,6 +243,8 @@ impl Decider {
 /// The right side of an effect, over columns.
 #[derive(Debug, Clone)]
 pub(super) enum Effect {
+    /// A value that is the same in every branch.
+    Const(f64),
     Code(ColumnCode),
     /// A fresh draw, on the lane of the step (drawn branch by branch).
     Draw {
@@ -258,7 +260,10 @@ impl Effect {
             .iter()
             .map(|(slot, a)| {
                 let e = match a {
-                    Assign::Code(code) => Effect::Code(ColumnCode::new(code)?),
+                    Assign::Code(code) => {
+                        let code = ColumnCode::new(code)?;
+                        code.constant().map_or(Effect::Code(code), Effect::Const)
+                    }
                     Assign::Draw { dist, lane } => Effect::Draw {
                         dist: dist.clone(),
                         lane: *lane,
