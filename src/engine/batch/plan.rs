@@ -49,6 +49,10 @@ pub struct Plan {
 impl Plan {
     pub fn new(p: &Program) -> Option<Plan> {
         let clock = &p.meta.clock;
+        // Counts of steps are summed over a batch in 32 bits (see `records`).
+        if p.meta.ticks() >= 1 << 26 {
+            return None;
+        }
         let (mut when, mut reads) = (Vec::new(), Vec::new());
         let mut due: Vec<Vec<u32>> = vec![Vec::new(); p.meta.ticks()];
         let (mut steady, mut decide, mut breaks, mut effects) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());

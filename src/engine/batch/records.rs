@@ -137,15 +137,17 @@ impl Records {
 }
 
 /// Adds, per column, the branches where it is not zero to `once` and its
-/// sum to `total`.
+/// sum to `total`. A count is at most one a tick, and a batch's timeline
+/// has fewer than 2^26 ticks (see `Plan::new`), so 32 of them add up
+/// without overflow in a `u32`.
 fn counts(columns: &[[u32; WIDTH]], once: &mut [u64], total: &mut [u64]) {
     for ((c, once), total) in columns.iter().zip(once).zip(total) {
-        let (mut n, mut sum) = (0u64, 0u64);
+        let (mut n, mut sum) = (0u32, 0u32);
         for &v in c {
-            n += u64::from(v != 0);
-            sum += u64::from(v);
+            n += u32::from(v != 0);
+            sum += v;
         }
-        *once += n;
-        *total += sum;
+        *once += u64::from(n);
+        *total += u64::from(sum);
     }
 }
