@@ -76,7 +76,7 @@ impl Window {
 }
 
 /// A window of coming values per lane, filled four blocks at a time by
-/// the lane's generator, which seeks to the branch it needs. Where each
+/// one generator that seeks to the lane and branch it needs. Where each
 /// window starts is kept apart, in one dense list, so a draw touches that
 /// list (a few cache lines for every lane) and the one line of the window
 /// holding its value; a refill costs one call of the block function
@@ -86,25 +86,18 @@ pub struct Lanes {
     /// Per lane: the first branch of its window (`EMPTY` before any).
     starts: Box<[u64]>,
     windows: Box<[Window]>,
-    /// Per lane: a generator set to the lane's stream.
-    rngs: Box<[ChaCha8Rng]>,
+    streams: Box<[u64]>,
+    rng: ChaCha8Rng,
     draws: u64,
 }
 
 impl Lanes {
     pub fn new(seed: u64, streams: &[u64]) -> Self {
-        let seeded = ChaCha8Rng::from_seed(seed_key(seed));
         Lanes {
             starts: vec![EMPTY; streams.len()].into(),
             windows: vec![Window([[0; 8]; WINDOW as usize]); streams.len()].into(),
-            rngs: streams
-                .iter()
-                .map(|&stream| {
-                    let mut rng = seeded.clone();
-                    rng.set_stream(stream);
-                    rng
-                })
-                .collect(),
+            streams: streams.into(),
+            rng: ChaCha8Rng::from_seed(seed_key(seed)),
             draws: 0,
         }
     }
@@ -162,9 +155,9 @@ impl Lanes {
     /// Reads the lane's values for the window from `start`.
     #[inline(never)]
     fn refill(&mut self, lane: usize, start: u64) {
-        let rng = &mut self.rngs[lane];
-        rng.set_word_pos(u128::from(start) * 2);
-        rng.fill_bytes(self.windows[lane].0.as_flattened_mut());
+        self.rng.set_stream(self.streams[lane]);
+        self.rng.set_word_pos(u128::from(start) * 2);
+        self.rng.fill_bytes(self.windows[lane].0.as_flattened_mut());
         self.starts[lane] = start;
     }
 }
