@@ -53,7 +53,13 @@ impl ColumnCode {
     /// Straightens `code`; `None` for jumps of another shape than the
     /// compiler's `and`, `or` and `if`.
     pub fn new(code: &Code) -> Option<ColumnCode> {
-        Self::from_ops(Self::straightened(code)?, 1)
+        Self::with_fixed(code, &|_| None)
+    }
+
+    /// As [`Self::new`], with the slots `fixed` gives a value for read as
+    /// that constant (and folded with the constants next to them).
+    pub fn with_fixed(code: &Code, fixed: &dyn Fn(u32) -> Option<f64>) -> Option<ColumnCode> {
+        Self::from_ops(Self::straightened(code, fixed)?, 1)
     }
 
     /// The code's value when it is a constant (folded as `fuse` folds).
@@ -64,10 +70,15 @@ impl ColumnCode {
         }
     }
 
-    /// The ops of `code` straightened and fused.
-    pub(super) fn straightened(code: &Code) -> Option<Vec<Col>> {
+    /// The ops of `code` straightened, fixed slots made constants, and fused.
+    pub(super) fn straightened(code: &Code, fixed: &dyn Fn(u32) -> Option<f64>) -> Option<Vec<Col>> {
         let mut ops = Vec::new();
         straighten(code.ops(), &mut ops)?;
+        for op in &mut ops {
+            if let Col::Load(s) = *op {
+                *op = fixed(s).map_or(*op, Col::Const);
+            }
+        }
         Some(fuse(ops))
     }
 

@@ -59,7 +59,13 @@ impl MaskCode {
     /// Compiles `code` (a condition) for masks; `None` where it does not
     /// straighten (see [`ColumnCode::new`]).
     pub fn new(code: &Code) -> Option<MaskCode> {
-        let tree = tree(ColumnCode::straightened(code)?)?;
+        Self::with_fixed(code, &|_| None)
+    }
+
+    /// As [`Self::new`], with the slots `fixed` gives a value for read as
+    /// that constant (see [`ColumnCode::with_fixed`]).
+    pub fn with_fixed(code: &Code, fixed: &dyn Fn(u32) -> Option<f64>) -> Option<MaskCode> {
+        let tree = tree(ColumnCode::straightened(code, fixed)?)?;
         let mut ops = Vec::new();
         emit(tree, &mut ops)?;
         let (mut depth, mut max) = (0usize, 0usize);

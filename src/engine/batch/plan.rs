@@ -4,6 +4,7 @@
 
 use super::super::dist::Dist;
 use super::super::schedule::{grid, grid_from};
+use crate::expr::Code;
 use crate::expr::columns::ColumnCode;
 use crate::expr::masks::MaskCode;
 use crate::program::{Assign, Effects, NOW_SLOT, Node, NodeKind, ParamValue, Program, Rule, Timing, Until};
@@ -53,6 +54,14 @@ impl Plan {
         if p.meta.ticks() >= 1 << 26 {
             return None;
         }
+        let changing = changing(p);
+        // Every other slot keeps its initial value throughout a batch: code
+        // reads it as a constant.
+        let fixed = |s: u32| changing.binary_search(&s).is_err().then(|| p.initial[s as usize]);
+        let (column, mask) = (
+            |code: &Code| ColumnCode::with_fixed(code, &fixed),
+            |code: &Code| MaskCode::with_fixed(code, &fixed),
+        );
         let (mut when, mut reads) = (Vec::new(), Vec::new());
         let mut due: Vec<Vec<u32>> = vec![Vec::new(); p.meta.ticks()];
         let (mut steady, mut decide, mut breaks, mut effects) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
@@ -90,17 +99,22 @@ impl Plan {
                     ticks
                 }
             };
-            when.push(MaskCode::new(&node.when)?);
+            when.push(mask(&node.when)?);
             steady.push(node.kind == NodeKind::Process && node.steady && !node.window_from_params);
             quiet_no
                 .push(node.kind == NodeKind::Process && node.options.is_empty() && node.otherwise.assigns.is_empty());
-            decide.push(Decider::new(node)?);
+            decide.push(Decider::new(node, &column, &mask)?);
             breaks.push(node.chance_breaks.clone());
             let option_effects = match node.options.len() {
                 0 => vec![&node.otherwise, &node.then],
                 _ => node.options.iter().map(|o| &o.effects).collect(),
             };
-            effects.push(option_effects.into_iter().map(Effect::list).collect::<Option<_>>()?);
+            effects.push(
+                option_effects
+                    .into_iter()
+                    .map(|e| Effect::list(e, &column))
+                    .collect::<Option<_>>()?,
+            );
             let mut codes = Vec::new();
             if let Some(rule) = node.rule.as_deref() {
                 rule.codes(&mut codes);
@@ -131,23 +145,8 @@ impl Plan {
                 })
                 .collect()
         };
-        let mut changing: Vec<u32> = effects
-            .iter()
-            .flatten()
-            .flatten()
-            .map(|&(slot, _)| slot)
-            .chain([NOW_SLOT])
-            .chain(
-                p.params
-                    .iter()
-                    .filter(|q| matches!(q.value, ParamValue::Drawn { .. }))
-                    .map(|q| q.slot),
-            )
-            .collect();
-        changing.sort_unstable();
-        changing.dedup();
         let stop = match &p.stop_when {
-            Some(code) => Some(MaskCode::new(code)?),
+            Some(code) => Some(mask(code)?),
             None => None,
         };
         Some(Plan {
@@ -161,26 +160,22 @@ impl Plan {
             holds_readers: lists(holds_readers),
             chance_readers: lists(chance_readers),
             due: due.into_iter().map(Vec::into_boxed_slice).collect(),
-            outcomes: p
-                .outcomes
-                .iter()
-                .map(|o| MaskCode::new(&o.when))
-                .collect::<Option<_>>()?,
-            flags: p.flags.iter().map(|f| MaskCode::new(&f.when)).collect::<Option<_>>()?,
+            outcomes: p.outcomes.iter().map(|o| mask(&o.when)).collect::<Option<_>>()?,
+            flags: p.flags.iter().map(|f| mask(&f.when)).collect::<Option<_>>()?,
             metrics: p
                 .metrics
                 .iter()
                 .map(|m| {
                     let when = match &m.when {
-                        Some(w) => Some(MaskCode::new(w)?),
+                        Some(w) => Some(mask(w)?),
                         None => None,
                     };
-                    Some((ColumnCode::new(&m.value)?, when))
+                    Some((column(&m.value)?, when))
                 })
                 .collect::<Option<_>>()?,
             stop,
             stop_reads_now: p.stop_when.as_ref().is_some_and(|s| s.reads(NOW_SLOT)),
-            changing: changing.into(),
+            changing: changing.into_boxed_slice(),
         })
     }
 }
@@ -194,6 +189,25 @@ impl Plan {
             .enumerate()
             .find_map(|(t, due)| due.iter().position(|&i| wanted(i)).map(|n| (t as u32, n)))
     }
+}
+
+/// The slots a batch changes (`now`, drawn parameters, the slots effects
+/// write), in order.
+fn changing(p: &Program) -> Vec<u32> {
+    let effects = p.nodes().flat_map(|n| {
+        [&n.then, &n.otherwise]
+            .into_iter()
+            .chain(n.options.iter().map(|o| &o.effects))
+    });
+    let drawn = p.params.iter().filter(|q| matches!(q.value, ParamValue::Drawn { .. }));
+    let mut changing: Vec<u32> = effects
+        .flat_map(|e| e.assigns.iter().map(|&(slot, _)| slot))
+        .chain([NOW_SLOT])
+        .chain(drawn.map(|q| q.slot))
+        .collect();
+    changing.sort_unstable();
+    changing.dedup();
+    changing
 }
 
 /// How a node decides: over columns where the rule allows, else branch by
@@ -219,22 +233,26 @@ pub(super) enum Decider {
 }
 
 impl Decider {
-    pub(super) fn new(node: &Node) -> Option<Decider> {
+    pub(super) fn new(
+        node: &Node,
+        column: &dyn Fn(&Code) -> Option<ColumnCode>,
+        mask: &dyn Fn(&Code) -> Option<MaskCode>,
+    ) -> Option<Decider> {
         Some(match (node.forced, node.rule.as_deref()) {
             (Some(option), _) => Decider::Forced(option),
             (None, None) => Decider::Happens,
             (None, Some(rule)) => match rule {
-                Rule::Condition { holds } => Decider::Condition(MaskCode::new(holds)?),
+                Rule::Condition { holds } => Decider::Condition(mask(holds)?),
                 Rule::Threshold {
                     quantity, limit, below, ..
                 } => Decider::Threshold {
-                    quantity: ColumnCode::new(quantity)?,
-                    limit: ColumnCode::new(limit)?,
+                    quantity: column(quantity)?,
+                    limit: column(limit)?,
                     below: *below,
                 },
                 _ => match rule.chance() {
                     Some(p) if node.options.is_empty() => Decider::Chance {
-                        p: ColumnCode::new(p)?,
+                        p: column(p)?,
                         lane: node.lane?,
                     },
                     _ => Decider::EachBranch,
@@ -258,14 +276,14 @@ pub(super) enum Effect {
 }
 
 impl Effect {
-    pub(super) fn list(effects: &Effects) -> Option<Vec<(u32, Effect)>> {
+    pub(super) fn list(effects: &Effects, column: &dyn Fn(&Code) -> Option<ColumnCode>) -> Option<Vec<(u32, Effect)>> {
         effects
             .assigns
             .iter()
             .map(|(slot, a)| {
                 let e = match a {
                     Assign::Code(code) => {
-                        let code = ColumnCode::new(code)?;
+                        let code = column(code)?;
                         code.constant().map_or(Effect::Code(code), Effect::Const)
                     }
                     Assign::Draw { dist, lane } => Effect::Draw {
