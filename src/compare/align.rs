@@ -20,6 +20,9 @@ pub struct Alignment {
     node_union: Vec<u32>,
     /// Per node of the other program: its options in the base's numbering.
     option_union: Vec<Vec<u32>>,
+    /// Whether every node and option of the other program keeps the base's
+    /// index in the union (so an entry reads the same in both).
+    same_indices: bool,
     /// Union node ids, and per union node its options' names (empty: yes/no).
     pub union_ids: Vec<String>,
     pub union_options: Vec<Vec<String>>,
@@ -58,7 +61,7 @@ impl Alignment {
             .map(|n| n.options.iter().map(|o| o.id.clone()).collect())
             .collect();
         let mut node_union = Vec::new();
-        let mut option_union = Vec::new();
+        let mut option_union: Vec<Vec<u32>> = Vec::new();
         for n in other.nodes() {
             let u = match index.get(n.id.as_str()) {
                 Some(&i) => i,
@@ -81,7 +84,12 @@ impl Alignment {
             );
             node_union.push(u);
         }
+        let same_indices = node_union.iter().enumerate().all(|(i, &u)| u == i as u32)
+            && option_union
+                .iter()
+                .all(|o| o.iter().enumerate().all(|(k, &u)| u == k as u32));
         Alignment {
+            same_indices,
             flags: pairs(
                 &ids(base.flags.iter().map(|c| &c.id)),
                 &ids(other.flags.iter().map(|c| &c.id)),
@@ -118,7 +126,12 @@ impl Alignment {
 
     /// Where two branches' decisions (see `Record::decisions`) first differ.
     pub fn first_difference(&self, base: &[(u32, u32)], other: &[(u32, u32)]) -> Option<Parting> {
-        let (mut i, mut j) = (0, 0);
+        // Entries equal as they stand read equal where the indices are the same.
+        let common = match self.same_indices {
+            true => base.iter().zip(other).take_while(|(b, o)| b == o).count(),
+            false => 0,
+        };
+        let (mut i, mut j) = (common, common);
         loop {
             let b = base.get(i).map(|&e| self.base_entry(e));
             let o = other.get(j).map(|&e| self.other_entry(e));
@@ -183,5 +196,52 @@ impl Alignment {
             o if names.is_empty() => if o == YES { "yes" } else { "no" }.to_string(),
             o => names.get(o as usize).cloned().unwrap_or_else(|| "?".to_string()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::{RngExt, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
+
+    /// Three nodes with two options each, the same indices in both programs.
+    fn alignment(same_indices: bool) -> Alignment {
+        Alignment {
+            flags: Vec::new(),
+            metrics: Vec::new(),
+            node_union: vec![0, 1, 2],
+            option_union: vec![vec![0, 1]; 3],
+            same_indices,
+            union_ids: vec!["a".into(), "b".into(), "c".into()],
+            union_options: vec![vec!["x".into(), "y".into()]; 3],
+        }
+    }
+
+    #[test]
+    fn skipping_the_common_start_finds_the_same_parting() {
+        let (fast, slow) = (alignment(true), alignment(false));
+        let mut rng = ChaCha8Rng::seed_from_u64(5);
+        let mut entry = |rng: &mut ChaCha8Rng, t: u32| {
+            let code = match rng.random_range(0..3u32) {
+                0 => HAPPENED,
+                o => o - 1,
+            };
+            (t, rng.random_range(0..3u32) << 8 | code)
+        };
+        let mut parted = 0;
+        for _ in 0..2000 {
+            let shared: Vec<(u32, u32)> = (0..rng.random_range(0..6)).map(|t| entry(&mut rng, t)).collect();
+            let (mut base, mut other) = (shared.clone(), shared);
+            for list in [&mut base, &mut other] {
+                for t in 6..6 + rng.random_range(0..4) {
+                    list.push(entry(&mut rng, t));
+                }
+            }
+            let found = fast.first_difference(&base, &other);
+            assert_eq!(found, slow.first_difference(&base, &other), "{base:?} / {other:?}");
+            parted += usize::from(found.is_some());
+        }
+        assert!(parted > 1000, "only {parted} pairs parted");
     }
 }

@@ -226,16 +226,18 @@ impl Paired<'_> {
             }
             Parts::At(t, next) => {
                 if bb.walk(self.base, &plans.base, Some((t, next)))? {
-                    bo.copy_from(bb);
+                    bo.copy_from(bb, &plans.base);
                     bb.walk(self.base, &plans.base, None)?;
+                    // The same lanes: the other reads the windows the base filled.
+                    bo.share_lanes(bb);
                     bo.walk(self.other, &plans.other, None)?;
                 } else {
-                    bo.copy_from(bb);
+                    bo.copy_from(bb, &plans.base);
                 }
             }
             Parts::Never => {
                 bb.walk(self.base, &plans.base, None)?;
-                bo.copy_from(bb);
+                bo.copy_from(bb, &plans.base);
             }
         }
         bb.end(&plans.base)?;

@@ -192,10 +192,13 @@ impl Batch {
     }
 
     /// Becomes a copy of `other`'s batch as it stands, a batch of a program
-    /// with the same layout and initial values (one that differs only in
-    /// forced decisions).
-    pub fn copy_from(&mut self, other: &Batch) {
-        self.slots.copy_from_slice(&other.slots);
+    /// with the same layout, initial values and effects (one that differs
+    /// only in forced decisions, as `plan`'s does): only the slots a batch
+    /// changes can differ.
+    pub fn copy_from(&mut self, other: &Batch, plan: &Plan) {
+        for &s in plan.changing.iter() {
+            self.slots[s as usize] = other.slots[s as usize];
+        }
         self.records.copy_from(&other.records);
         self.last_path.copy_from_slice(&other.last_path);
         self.holds.copy_from_slice(&other.holds);
@@ -205,6 +208,13 @@ impl Batch {
         self.stale_chance.copy_from_slice(&other.stale_chance);
         self.spent.copy_from_slice(&other.spent);
         self.at = other.at;
+    }
+
+    /// Trades lane caches with `other`, a batch of a program with the same
+    /// lanes and seed: the values are the same whoever reads them, so the
+    /// windows `other` has filled for this batch serve this one.
+    pub fn share_lanes(&mut self, other: &mut Batch) {
+        std::mem::swap(&mut self.lanes, &mut other.lanes);
     }
 
     /// Records every branch's result outcome, flags and metrics, as
