@@ -222,7 +222,7 @@ mod tests {
     fn skipping_the_common_start_finds_the_same_parting() {
         let (fast, slow) = (alignment(true), alignment(false));
         let mut rng = ChaCha8Rng::seed_from_u64(5);
-        let mut entry = |rng: &mut ChaCha8Rng, t: u32| {
+        let entry = |rng: &mut ChaCha8Rng, t: u32| {
             let code = match rng.random_range(0..3u32) {
                 0 => HAPPENED,
                 o => o - 1,
