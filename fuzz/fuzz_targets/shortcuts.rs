@@ -73,6 +73,7 @@ fuzz_target!(|data: &[u8]| {
     // records (but the list of decisions, which a single run does not keep).
     let Some(plan) = Plan::new(&fast) else { return };
     let mut batch = Batch::new(&fast, seed);
+    let mut r = quiet.record.clone();
     for start in [0u64, 32] {
         let batched = batch.run(&fast, &plan, start, u32::MAX).is_ok();
         let mut failed = false;
@@ -80,7 +81,7 @@ fuzz_target!(|data: &[u8]| {
             let branch = start + k;
             match run_branch(&fast, &mut quiet, branch, &mut NoTrace) {
                 Ok(()) if batched => {
-                    let mut r = batch.records[k as usize].clone();
+                    batch.records.record(k as usize, &mut r);
                     r.decisions.clone_from(&quiet.record.decisions);
                     assert_eq!(r, quiet.record, "batch, branch {branch}:\n{text}");
                 }
