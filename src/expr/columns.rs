@@ -303,7 +303,7 @@ pub(super) fn fuse(ops: Vec<Col>) -> Vec<Col> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::expr::compile_source;
     use crate::expr::lower::tests::{Gen, Names};
@@ -312,7 +312,7 @@ mod tests {
 
     /// Values of `x` (slot 0) with the awkward ones (±0, NaN, infinities),
     /// and of `flag` (slot 1): 0, 1, and -0 now and then.
-    fn columns(rng: &mut ChaCha8Rng) -> Vec<Column> {
+    pub(crate) fn columns(rng: &mut ChaCha8Rng) -> Vec<Column> {
         let pool = [
             0.0,
             -0.0,

@@ -269,9 +269,10 @@ fn emit(t: Tree, out: &mut Vec<M>) -> Option<()> {
 mod tests {
     use super::*;
     use crate::expr::columns::WIDTH;
+    use crate::expr::columns::tests::columns;
     use crate::expr::compile_source;
     use crate::expr::lower::tests::{Gen, Names};
-    use rand::{RngExt, SeedableRng};
+    use rand::SeedableRng;
     use rand_chacha::ChaCha8Rng;
 
     #[test]
@@ -279,17 +280,6 @@ mod tests {
         let mut g = Gen(4242);
         let mut rng = ChaCha8Rng::seed_from_u64(12);
         let mut stack = MaskStack::default();
-        let pool = [
-            0.0,
-            -0.0,
-            1.0,
-            0.5,
-            -2.5,
-            3.0,
-            f64::NAN,
-            f64::INFINITY,
-            f64::NEG_INFINITY,
-        ];
         let (mut direct, mut compared) = (0, 0);
         for i in 0..3000 {
             let src = if i % 3 == 0 { g.num(4) } else { g.boolean(4) };
@@ -302,13 +292,9 @@ mod tests {
                     .any(|o| matches!(o, M::SlotConst(..) | M::SlotSlot(..))),
             );
             compared += usize::from(masks.ops.iter().any(|o| matches!(o, M::Compare(..))));
-            let x: Column = std::array::from_fn(|_| match rng.random_range(0..3) {
-                0 => pool[rng.random_range(0..pool.len())],
-                1 => f64::from(rng.random_range(-2..5)),
-                _ => rng.random_range(-4.0..4.0),
-            });
-            let flag: Column = std::array::from_fn(|_| [0.0, 1.0, 1.0, 0.0, -0.0][rng.random_range(0..5)]);
-            let got = masks.eval(&[x, flag], &mut stack);
+            let slots = columns(&mut rng);
+            let (x, flag) = (slots[0], slots[1]);
+            let got = masks.eval(&slots, &mut stack);
             for k in 0..WIDTH {
                 let want = code.run_canonical(&[x[k], flag[k]]);
                 assert_eq!(

@@ -94,9 +94,7 @@ impl Program {
     /// writes no other node's state in a step; see `engine::trunk`).
     pub fn touched_by(&self, i: u32) -> Box<[u32]> {
         let n = self.node(i);
-        let effects = [&n.then, &n.otherwise]
-            .into_iter()
-            .chain(n.options.iter().map(|o| &o.effects));
+        let effects = n.option_effects();
         let mut touched: Vec<u32> = std::iter::once(i)
             .chain(n.followers.iter().copied())
             .chain(effects.flat_map(|e| e.stales.iter().copied()))

@@ -250,6 +250,12 @@ impl Node {
         }
     }
 
+    /// The effects of each option, by option (a yes/no decision: no, then yes).
+    pub fn option_effects(&self) -> impl Iterator<Item = &Effects> {
+        let options = if self.options.is_empty() { 2 } else { self.options.len() };
+        (0..options as u32).map(|o| self.effects(o))
+    }
+
     /// Whether picking `option` counts as the node firing.
     pub fn fires(&self, option: u32) -> bool {
         !self.options.is_empty() || option == YES

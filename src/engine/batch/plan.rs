@@ -105,13 +105,8 @@ impl Plan {
                 .push(node.kind == NodeKind::Process && node.options.is_empty() && node.otherwise.assigns.is_empty());
             decide.push(Decider::new(node, &column, &mask)?);
             breaks.push(node.chance_breaks.clone());
-            let option_effects = match node.options.len() {
-                0 => vec![&node.otherwise, &node.then],
-                _ => node.options.iter().map(|o| &o.effects).collect(),
-            };
             effects.push(
-                option_effects
-                    .into_iter()
+                node.option_effects()
                     .map(|e| Effect::list(e, &column))
                     .collect::<Option<_>>()?,
             );
@@ -194,11 +189,7 @@ impl Plan {
 /// The slots a batch changes (`now`, drawn parameters, the slots effects
 /// write), in order.
 fn changing(p: &Program) -> Vec<u32> {
-    let effects = p.nodes().flat_map(|n| {
-        [&n.then, &n.otherwise]
-            .into_iter()
-            .chain(n.options.iter().map(|o| &o.effects))
-    });
+    let effects = p.nodes().flat_map(|n| n.option_effects());
     let drawn = p.params.iter().filter(|q| matches!(q.value, ParamValue::Drawn { .. }));
     let mut changing: Vec<u32> = effects
         .flat_map(|e| e.assigns.iter().map(|&(slot, _)| slot))
