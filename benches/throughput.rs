@@ -94,7 +94,7 @@ fn draws_per_branch(p: &Program, branches: u64) -> f64 {
 
 /// The bare cost of a branch's draws, in branches per second: `per_branch`
 /// uniforms a branch, each from a lane of its own (as a branch reads
-/// them: every lane generates its values 32 branches at a time), and
+/// them: every lane generates its values a batch, 64 branches, at a time), and
 /// nothing else. Best of three.
 fn draw_throughput(p: &Program, per_branch: f64, branches: u64) -> f64 {
     let lanes = (per_branch.round() as usize).clamp(1, p.lanes.len().max(1));
@@ -221,7 +221,7 @@ fn main() {
         if Plan::new(&p).is_some() {
             let alone = throughput(&p, n, 1, true);
             println!(
-                "  in batches of 32 (the batch engine); branch by branch it runs {alone:.0} branches/s on 1 thread ({:.2}x slower)",
+                "  in batches of 64 (the batch engine); branch by branch it runs {alone:.0} branches/s on 1 thread ({:.2}x slower)",
                 one / alone
             );
         }

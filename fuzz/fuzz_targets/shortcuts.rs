@@ -15,6 +15,7 @@ use scenario_gen::Gen;
 use sim::engine::batch::{Batch, Plan};
 use sim::engine::branch::{Workspace, run_branch};
 use sim::engine::trace::NoTrace;
+use sim::expr::columns::{Mask, WIDTH};
 
 struct Listening;
 impl sim::engine::trace::Trace for Listening {}
@@ -69,15 +70,15 @@ fuzz_target!(|data: &[u8]| {
             assert_eq!(quiet.lanes.draws(), walked.lanes.draws(), "branch {branch}:\n{text}");
         }
     }
-    // Fixed timing: 32 branches at a time, column-wise, give the same
+    // Fixed timing: a batch of branches at a time, column-wise, gives the same
     // records (but the list of decisions, which a single run does not keep).
     let Some(plan) = Plan::new(&fast) else { return };
     let mut batch = Batch::new(&fast, seed);
     let mut r = quiet.record.clone();
-    for start in [0u64, 32] {
-        let batched = batch.run(&fast, &plan, start, u32::MAX).is_ok();
+    for start in [0u64, WIDTH as u64] {
+        let batched = batch.run(&fast, &plan, start, Mask::MAX).is_ok();
         let mut failed = false;
-        for k in 0..32 {
+        for k in 0..WIDTH as u64 {
             let branch = start + k;
             match run_branch(&fast, &mut quiet, branch, &mut NoTrace) {
                 Ok(()) if batched => {

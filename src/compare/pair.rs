@@ -7,6 +7,7 @@ use crate::engine::branch::{RunError, Workspace, run_branch};
 use crate::engine::fork::{resume, run_to_fork};
 use crate::engine::run::{Job, RunSettings, run_job, with_pool};
 use crate::engine::trace::NoTrace;
+use crate::expr::columns::Mask;
 use crate::program::Program;
 use crate::stats::moments::Moments;
 use crate::stats::{FastMap, Record, Tally};
@@ -56,7 +57,7 @@ impl PairTally {
 }
 
 /// How a paired run treats what the two programs share. Programs whose
-/// timing is the same in every branch run 32 branches at a time (see
+/// timing is the same in every branch run 64 branches at a time (see
 /// `engine::batch`) unless told `EventDriven`; the tally is the same.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Sharing {
@@ -216,7 +217,7 @@ struct PairScratch {
 
 impl Paired<'_> {
     /// Runs a batch of both programs, sharing the walk up to where they part.
-    fn batch(&self, plans: &Batches, bb: &mut Batch, bo: &mut Batch, start: u64, lanes: u32) -> Result<(), Failed> {
+    fn batch(&self, plans: &Batches, bb: &mut Batch, bo: &mut Batch, start: u64, lanes: Mask) -> Result<(), Failed> {
         bb.begin(self.base, &plans.base, start, lanes);
         match plans.parts {
             Parts::Separate => {

@@ -10,8 +10,8 @@
 //!
 //! So the value never depends on evaluation order, thread count or batch
 //! size, and a counterfactual sees the same uniform as its base for every
-//! node they share. A lane's values are generated 32 branches at a time
-//! (four ChaCha blocks), so a lane read in most branches costs about a
+//! node they share. A lane's values are generated 64 branches at a time
+//! (eight ChaCha blocks), so a lane read in most branches costs about a
 //! thirty-second of a block function call per read.
 
 use rand::Rng;
@@ -54,10 +54,10 @@ pub fn to_unit(x: u64) -> f64 {
     (((x >> 11) as i64) as f64 + 0.5) * (1.0 / (1u64 << 53) as f64)
 }
 
-/// Values a lane keeps at hand: four ChaCha blocks, the most one call of
-/// the generator makes, for branches `start..start + WINDOW` (`start` a
-/// multiple of `WINDOW`).
-const WINDOW: u64 = 32;
+/// Values a lane keeps at hand: one batch of the batch engine, branches
+/// `start..start + WINDOW` (`start` a multiple of `WINDOW`), eight ChaCha
+/// blocks (two calls of the block function).
+const WINDOW: u64 = crate::expr::columns::WIDTH as u64;
 /// A start no branch index reaches, so an empty window never matches.
 const EMPTY: u64 = 1 << 62;
 
@@ -141,8 +141,8 @@ impl Lanes {
         self.windows[lane].uniform(offset as usize)
     }
 
-    /// The values of `lane` for the 32 branches from `start` (a multiple
-    /// of 32), not counted as draws.
+    /// The values of `lane` for the branches of the window from `start`
+    /// (a multiple of the window's width), not counted as draws.
     #[inline]
     pub fn window(&mut self, lane: usize, start: u64) -> &Window {
         debug_assert!(start % WINDOW == 0);

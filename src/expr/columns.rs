@@ -13,7 +13,11 @@ use super::exec::{Bin, unary};
 use super::vm::{Code, Op};
 
 /// Branches in a batch: one lane window of the random streams (see `engine::rng`).
-pub const WIDTH: usize = 32;
+pub const WIDTH: usize = 64;
+
+/// A set of branches of a batch, one bit per branch (branch `k` is `1 << k`).
+pub type Mask = u64;
+const _: () = assert!(Mask::BITS as usize == WIDTH);
 
 /// One value per branch of a batch.
 pub type Column = [f64; WIDTH];

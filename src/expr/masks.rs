@@ -9,7 +9,7 @@
 //! is `a` where `a` is `±0`, else `b`, so it holds where both hold; `or`
 //! likewise; a comparison's value is 1 where it holds, else 0.
 
-use super::columns::{Col, Column, ColumnCode, ColumnStack, fuse};
+use super::columns::{Col, Column, ColumnCode, ColumnStack, Mask, WIDTH, fuse};
 use super::exec::Bin;
 use super::vm::{Code, Op};
 
@@ -42,7 +42,7 @@ enum M {
 /// Scratch space for [`MaskCode::eval`], reused across evaluations.
 #[derive(Debug, Clone, Default)]
 pub struct MaskStack {
-    masks: Vec<u32>,
+    masks: Vec<Mask>,
     columns: ColumnStack,
 }
 
@@ -91,7 +91,7 @@ impl MaskCode {
 
     /// The branches of the batch where the condition holds. `new` checked
     /// that the code never pops below one mask and leaves exactly one.
-    pub fn eval(&self, slots: &[Column], stack: &mut MaskStack) -> u32 {
+    pub fn eval(&self, slots: &[Column], stack: &mut MaskStack) -> Mask {
         if stack.masks.len() < self.depth {
             stack.masks.resize(self.depth, 0);
         }
@@ -99,7 +99,7 @@ impl MaskCode {
         let mut sp = 0;
         for op in self.ops.iter() {
             let pushed = match op {
-                M::Const(holds) => 0u32.wrapping_sub(u32::from(*holds)),
+                M::Const(holds) => Mask::from(*holds).wrapping_neg(),
                 M::Slot(s) => truths(&slots[*s as usize]),
                 M::SlotConst(b, s, c) => compare(*b, &slots[*s as usize], |_| *c),
                 M::SlotSlot(b, s, t) => {
@@ -140,22 +140,34 @@ impl MaskCode {
 
 /// The branches where a column holds (is not `±0`; NaN holds).
 #[inline]
-pub fn truths(col: &Column) -> u32 {
+pub fn truths(col: &Column) -> Mask {
     let mut m = 0;
-    for (k, &v) in col.iter().enumerate() {
-        m |= if v != 0.0 { 1 << k } else { 0 };
+    for (&v, &bit) in col.iter().zip(&BIT) {
+        m |= if v != 0.0 { bit } else { 0 };
     }
     m
 }
 
+/// Each branch's bit in a mask (written out, so that loops over a column
+/// and these run as a few vector operations).
+pub const BIT: [Mask; WIDTH] = {
+    let mut bits = [0; WIDTH];
+    let mut k = 0;
+    while k < WIDTH {
+        bits[k] = 1 << k;
+        k += 1;
+    }
+    bits
+};
+
 /// The branches where `x[k] op y(k)`, for a comparison `op`.
 #[inline(always)]
-fn compare(op: Bin, x: &Column, y: impl Fn(usize) -> f64) -> u32 {
+fn compare(op: Bin, x: &Column, y: impl Fn(usize) -> f64) -> Mask {
     #[inline(always)]
-    fn each(x: &Column, y: impl Fn(usize) -> f64, holds: impl Fn(f64, f64) -> bool) -> u32 {
+    fn each(x: &Column, y: impl Fn(usize) -> f64, holds: impl Fn(f64, f64) -> bool) -> Mask {
         let mut m = 0;
-        for (k, &v) in x.iter().enumerate() {
-            m |= if holds(v, y(k)) { 1 << k } else { 0 };
+        for ((k, &v), &bit) in x.iter().enumerate().zip(&BIT) {
+            m |= if holds(v, y(k)) { bit } else { 0 };
         }
         m
     }

@@ -1,4 +1,4 @@
-//! Branches run 32 at a time, column-wise: the state is one column of
+//! Branches run 64 at a time (`WIDTH`), column-wise: the state is one column of
 //! values per slot (one value per branch of the batch), and the batch walks
 //! the timeline tick by tick. Conditions, chances, condition and threshold
 //! rules, effects and results are evaluated once for all the branches of
@@ -8,7 +8,8 @@
 //! walk in `plan`, the branches' records in `records`.
 //!
 //! A batch is one lane window of the random streams, so each lane's values
-//! for all 32 branches come from one call of the block function.
+//! for all 64 branches come from one refill (two calls of the block
+//! function). Sets of branches are `Mask`s, one bit per branch.
 //!
 //! It runs the programs whose timing is the same in every branch (see
 //! [`Plan`]): dated events, and processes stepping on a fixed grid from a
@@ -29,7 +30,7 @@ pub use records::Records;
 
 use super::rng::Lanes;
 use crate::expr::Stack;
-use crate::expr::columns::{Column, ColumnStack, WIDTH, splat};
+use crate::expr::columns::{Column, ColumnStack, Mask, WIDTH, splat};
 use crate::expr::masks::MaskStack;
 use crate::program::{NOW_SLOT, ParamValue, Program};
 use crate::stats::moments::fixed;
@@ -56,13 +57,15 @@ pub struct Batch {
     /// it holds) and of its chance (the column, and the tick it may change
     /// at; 0 when forgotten), and the branches where an effect wrote a slot
     /// they read since.
-    holds: Vec<Option<u32>>,
+    holds: Vec<Option<Mask>>,
     chances: Vec<Chance>,
     chance_until: Vec<u32>,
-    stale_holds: Vec<u32>,
-    stale_chance: Vec<u32>,
-    /// Per node: the branches where a process has taken all its steps.
-    spent: Vec<u32>,
+    stale_holds: Vec<Mask>,
+    stale_chance: Vec<Mask>,
+    /// Per node: the branches where a process has taken all its steps, and
+    /// the ticks it stepped at in any branch (so no branch has taken more).
+    spent: Vec<Mask>,
+    stepped: Vec<u32>,
     at: Place,
     /// Whether records keep their list of decisions (a paired run reads it).
     pub keep_decisions: bool,
@@ -73,10 +76,10 @@ pub struct Batch {
 struct Place {
     /// The batch's first branch, and the branches of it being run.
     start: u64,
-    lanes: u32,
+    lanes: Mask,
     /// The branches not stopped yet, and the tick each one stopped at
     /// (the last tick for those that did not).
-    active: u32,
+    active: Mask,
     stopped: [u32; WIDTH],
     /// The tick being run, the position in its list of nodes due, and
     /// whether an effect has changed the state in it.
@@ -108,6 +111,7 @@ impl Batch {
             stale_holds: vec![0; nodes],
             stale_chance: vec![0; nodes],
             spent: vec![0; nodes],
+            stepped: vec![0; nodes],
             at: Place {
                 start: 0,
                 lanes: 0,
@@ -123,7 +127,7 @@ impl Batch {
 
     /// Runs the branches `start + k` for each bit `k` of `lanes` (`start` a
     /// multiple of [`WIDTH`]), leaving each one's record in `records[k]`.
-    pub fn run(&mut self, p: &Program, plan: &Plan, start: u64, lanes: u32) -> Result<(), Failed> {
+    pub fn run(&mut self, p: &Program, plan: &Plan, start: u64, lanes: Mask) -> Result<(), Failed> {
         self.begin(p, plan, start, lanes);
         self.walk(p, plan, None)?;
         self.end(plan)
@@ -131,7 +135,7 @@ impl Batch {
 
     /// Starts the branches `start + k` for each bit `k` of `lanes` (`start`
     /// a multiple of [`WIDTH`]): draws their parameters, resets the state.
-    pub fn begin(&mut self, p: &Program, plan: &Plan, start: u64, lanes: u32) {
+    pub fn begin(&mut self, p: &Program, plan: &Plan, start: u64, lanes: Mask) {
         debug_assert!(start % WIDTH as u64 == 0);
         self.draw(p, plan, start, lanes);
         self.at = Place {
@@ -207,6 +211,7 @@ impl Batch {
         self.stale_holds.copy_from_slice(&other.stale_holds);
         self.stale_chance.copy_from_slice(&other.stale_chance);
         self.spent.copy_from_slice(&other.spent);
+        self.stepped.copy_from_slice(&other.stepped);
         self.at = other.at;
     }
 
@@ -219,8 +224,8 @@ impl Batch {
 
     /// Records every branch's result outcome, flags and metrics, as
     /// `branch::judge` does; fails if any branch breaks a rule of results.
-    fn judge(&mut self, plan: &Plan, lanes: u32) -> Result<(), Failed> {
-        let mut held = 0u32;
+    fn judge(&mut self, plan: &Plan, lanes: Mask) -> Result<(), Failed> {
+        let mut held: Mask = 0;
         for (o, code) in plan.outcomes.iter().enumerate() {
             let holds = code.eval(&self.slots, &mut self.masks) & lanes;
             if held & holds != 0 {
@@ -240,7 +245,7 @@ impl Batch {
         for (m, (value, when)) in plan.metrics.iter().enumerate() {
             let present = match when {
                 Some(w) => w.eval(&self.slots, &mut self.masks),
-                None => u32::MAX,
+                None => Mask::MAX,
             };
             let values = value.eval(&self.slots, &mut self.stack);
             for k in bits(lanes) {
@@ -254,7 +259,7 @@ impl Batch {
     }
 
     /// Draws the parameters of every branch and resets the state.
-    fn draw(&mut self, p: &Program, plan: &Plan, start: u64, lanes: u32) {
+    fn draw(&mut self, p: &Program, plan: &Plan, start: u64, lanes: Mask) {
         for &s in plan.changing.iter() {
             self.slots[s as usize] = splat(p.initial[s as usize]);
         }
@@ -277,44 +282,46 @@ impl Batch {
         self.stale_holds.fill(0);
         self.stale_chance.fill(0);
         self.spent.fill(0);
+        self.stepped.fill(0);
     }
 }
 
 /// The batches covering `branches`: each one's first branch (a multiple of
 /// [`WIDTH`]), the bits of its branches inside the range, and those branches.
-pub fn windows(branches: Range<u64>) -> impl Iterator<Item = (u64, u32, Range<u64>)> {
+pub fn windows(branches: Range<u64>) -> impl Iterator<Item = (u64, Mask, Range<u64>)> {
     let width = WIDTH as u64;
     let first = branches.start - branches.start % width;
     (first..branches.end).step_by(WIDTH).map(move |start| {
         let (lo, hi) = (branches.start.max(start), branches.end.min(start + width));
-        let lanes = (lo - start..hi - start).fold(0u32, |m, k| m | 1 << k);
+        let lanes = (lo - start..hi - start).fold(0, |m: Mask, k| m | 1 << k);
         (start, lanes, lo..hi)
     })
 }
 
-/// Each branch's bit in a mask of the branches of a batch.
-const BIT: [u32; WIDTH] = {
-    let mut bits = [0; WIDTH];
-    let mut k = 0;
-    while k < WIDTH {
-        bits[k] = 1 << k;
-        k += 1;
-    }
-    bits
-};
-
 /// Adds one to the places of `column` in the branches of `mask` (written
-/// so that it runs as a few vector operations).
+/// so that it runs as a few vector operations: 32-bit halves of the mask
+/// against 32-bit places).
 #[inline]
-fn add_where(column: &mut [u32; WIDTH], mask: u32) {
-    for (v, bit) in column.iter_mut().zip(BIT) {
-        *v += u32::from(mask & bit != 0);
+fn add_where(column: &mut [u32; WIDTH], mask: Mask) {
+    const BIT: [u32; 32] = {
+        let mut bits = [0; 32];
+        let mut k = 0;
+        while k < 32 {
+            bits[k] = 1 << k;
+            k += 1;
+        }
+        bits
+    };
+    for (half, m) in column.chunks_exact_mut(32).zip([mask as u32, (mask >> 32) as u32]) {
+        for (v, bit) in half.iter_mut().zip(BIT) {
+            *v += u32::from(m & bit != 0);
+        }
     }
 }
 
 /// The positions of the set bits of `mask`, lowest first.
 #[inline]
-fn bits(mut mask: u32) -> impl Iterator<Item = usize> {
+fn bits(mut mask: Mask) -> impl Iterator<Item = usize> {
     std::iter::from_fn(move || {
         (mask != 0).then(|| {
             let k = mask.trailing_zeros() as usize;

@@ -51,7 +51,7 @@ impl Plan {
     pub fn new(p: &Program) -> Option<Plan> {
         let clock = &p.meta.clock;
         // Counts of steps are summed over a batch in 32 bits (see `records`).
-        if p.meta.ticks() >= 1 << 26 {
+        if p.meta.ticks() >= 1 << 25 {
             return None;
         }
         let changing = changing(p);

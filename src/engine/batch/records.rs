@@ -1,21 +1,21 @@
 //! The records of a batch's branches, kept column-wise: per node, option,
-//! flag and metric one column of 32 values (one per branch of the batch),
+//! flag and metric one column of 64 values (one per branch of the batch),
 //! so a step is recorded in all the branches that took it at once, and a
 //! batch is counted into a [`Tally`] a column at a time.
 
 use super::bits;
-use crate::expr::columns::WIDTH;
+use crate::expr::columns::{Mask, WIDTH};
 use crate::stats::{Record, Shape, Tally};
 
 /// What a batch's branches did: a [`Record`] per branch, stored by column.
 /// A branch outside the batch's lanes keeps zeros (and empty lists), so
-/// sums may run over all 32 places.
+/// sums may run over all the places.
 #[derive(Debug, Clone)]
 pub struct Records {
     /// Per branch: the index of the result outcome that held.
     pub(super) outcome: [u32; WIDTH],
     /// Per flag: the branches where it holds.
-    pub(super) flags: Vec<u32>,
+    pub(super) flags: Vec<Mask>,
     /// Per metric and branch: its fixed-point value, `None` when absent.
     pub(super) metrics: Vec<[Option<i64>; WIDTH]>,
     /// Per node (events, then processes): steps reached, steps that fired.
@@ -112,7 +112,7 @@ impl Records {
 
     /// Counts the branches of `lanes` into `t`, as [`Tally::add`] of each
     /// branch's record in turn does (lowest branch first).
-    pub fn tally(&self, lanes: u32, t: &mut Tally) {
+    pub fn tally(&self, lanes: Mask, t: &mut Tally) {
         t.branches += u64::from(lanes.count_ones());
         for k in bits(lanes) {
             t.outcomes[self.outcome[k] as usize] += 1;
@@ -138,7 +138,7 @@ impl Records {
 
 /// Adds, per column, the branches where it is not zero to `once` and its
 /// sum to `total`. A count is at most one a tick, and a batch's timeline
-/// has fewer than 2^26 ticks (see `Plan::new`), so 32 of them add up
+/// has fewer than 2^25 ticks (see `Plan::new`), so 64 of them add up
 /// without overflow in a `u32`.
 fn counts(columns: &[[u32; WIDTH]], once: &mut [u64], total: &mut [u64]) {
     for ((c, once), total) in columns.iter().zip(once).zip(total) {

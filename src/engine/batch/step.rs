@@ -3,11 +3,12 @@
 //! record and effects, applied under masks.
 
 use super::plan::{Decider, Effect, Plan};
-use super::{BIT, Batch, Failed, add_where, bits};
+use super::{Batch, Failed, add_where, bits};
 use crate::engine::branch::HAPPENED;
 use crate::engine::decide::{Ctx, decide};
 use crate::engine::trace::NoTrace;
-use crate::expr::columns::{Column, ColumnCode, WIDTH, splat};
+use crate::expr::columns::{Column, ColumnCode, Mask, WIDTH, splat};
+use crate::expr::masks::BIT;
 use crate::program::{NodeKind, Program, YES};
 
 impl Batch {
@@ -18,7 +19,7 @@ impl Batch {
         p: &Program,
         plan: &Plan,
         i: usize,
-        mask: u32,
+        mask: Mask,
         start: u64,
         t: u32,
     ) -> Result<bool, Failed> {
@@ -42,13 +43,14 @@ impl Batch {
         let reached = &mut self.records.reached[i];
         let steps = *reached;
         add_where(reached, holds);
+        self.stepped[i] += 1;
         // A node steps at most once a tick.
         self.spent[i] |= match node.max_steps {
             1 => holds,
-            most if most as usize > plan.due.len() => 0,
+            most if most > self.stepped[i] => 0,
             most => {
                 let mut spent = 0;
-                for (&r, bit) in reached.iter().zip(BIT) {
+                for (&r, &bit) in reached.iter().zip(&BIT) {
                     spent |= if r >= most { bit } else { 0 };
                 }
                 spent & holds
@@ -70,7 +72,7 @@ impl Batch {
                 let l = limit.eval(&self.slots, &mut self.stack);
                 let q = &self.values[0];
                 let mut yes = 0;
-                for ((q, l), bit) in q.iter().zip(l).zip(BIT) {
+                for ((q, l), &bit) in q.iter().zip(l).zip(&BIT) {
                     yes |= if (*below && q < l) || (!*below && q > l) {
                         bit
                     } else {
@@ -92,7 +94,7 @@ impl Batch {
     /// The branches of `holds` where a chance says yes. The probability is
     /// evaluated over columns and remembered as the event-driven engine
     /// remembers it; a certain outcome draws nothing, as in `decide`.
-    fn chances(&mut self, plan: &Plan, code: &ColumnCode, lane: u32, at: &Step, holds: u32) -> Result<u32, Failed> {
+    fn chances(&mut self, plan: &Plan, code: &ColumnCode, lane: u32, at: &Step, holds: Mask) -> Result<Mask, Failed> {
         let i = at.i;
         if at.t >= self.chance_until[i] || self.stale_chance[i] & holds != 0 {
             self.chances[i] = Chance::new(code.eval(&self.slots, &mut self.stack));
@@ -112,13 +114,13 @@ impl Batch {
             // The branches at the same step read one lane.
             let step = at.steps[left.trailing_zeros() as usize];
             let mut group = 0;
-            for (&s, bit) in at.steps.iter().zip(BIT) {
+            for (&s, &bit) in at.steps.iter().zip(&BIT) {
                 group |= if s == step { bit } else { 0 };
             }
             group &= left;
             let window = self.lanes.window((lane + step) as usize, at.start);
             for k in bits(group) {
-                yes |= u32::from(window.uniform(k) < chance.p[k]) << k;
+                yes |= Mask::from(window.uniform(k) < chance.p[k]) << k;
             }
             left &= !group;
         }
@@ -128,7 +130,7 @@ impl Batch {
 
     /// Decides branch by branch through `decide` (the rules not written
     /// over columns), then settles the branches that picked each option.
-    fn each_branch(&mut self, p: &Program, plan: &Plan, at: &Step, holds: u32) -> Result<bool, Failed> {
+    fn each_branch(&mut self, p: &Program, plan: &Plan, at: &Step, holds: Mask) -> Result<bool, Failed> {
         let node = p.node(at.i as u32);
         let rule = node.rule.as_deref().ok_or(Failed)?;
         let mut options = [0u32; WIDTH];
@@ -153,7 +155,7 @@ impl Batch {
             let option = options[left.trailing_zeros() as usize];
             let picked = bits(left)
                 .filter(|&k| options[k] == option)
-                .fold(0u32, |m, k| m | 1 << k);
+                .fold(0, |m: Mask, k| m | 1 << k);
             changed |= self.settle(p, plan, at, Some(option), picked);
             left &= !picked;
         }
@@ -163,7 +165,7 @@ impl Batch {
     /// Records the step in the branches of `mask`, which all picked
     /// `decision` (`None`: nothing was decided), and applies its effects
     /// there, as `branch::step` does. Returns whether the state changed.
-    fn settle(&mut self, p: &Program, plan: &Plan, at: &Step, decision: Option<u32>, mask: u32) -> bool {
+    fn settle(&mut self, p: &Program, plan: &Plan, at: &Step, decision: Option<u32>, mask: Mask) -> bool {
         if mask == 0 {
             return false;
         }
@@ -242,15 +244,15 @@ impl Batch {
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Chance {
     p: Column,
-    outside: u32,
-    certain: u32,
-    drawn: u32,
+    outside: Mask,
+    certain: Mask,
+    drawn: Mask,
 }
 
 impl Chance {
     fn new(p: &Column) -> Chance {
         let (mut outside, mut certain, mut drawn) = (0, 0, 0);
-        for (&v, bit) in p.iter().zip(BIT) {
+        for (&v, &bit) in p.iter().zip(&BIT) {
             outside |= if (0.0..=1.0).contains(&v) { 0 } else { bit };
             certain |= if v == 1.0 { bit } else { 0 };
             drawn |= if v > 0.0 && v < 1.0 { bit } else { 0 };
