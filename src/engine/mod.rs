@@ -6,6 +6,7 @@ mod agenda;
 mod ahead;
 pub mod batch;
 pub mod branch;
+mod chacha8;
 pub mod decide;
 pub mod dist;
 pub mod fork;

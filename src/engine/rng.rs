@@ -11,9 +11,11 @@
 //! So the value never depends on evaluation order, thread count or batch
 //! size, and a counterfactual sees the same uniform as its base for every
 //! node they share. A lane's values are generated 64 branches at a time
-//! (eight ChaCha blocks), so a lane read in most branches costs about a
-//! thirty-second of a block function call per read.
+//! (eight ChaCha blocks, rand_chacha's ChaCha8 stream): on x86-64 with
+//! AVX2 by `chacha8`, eight blocks side by side, elsewhere by rand_chacha;
+//! the tests hold the two to the same bits.
 
+use super::chacha8::{Avx2, Rows};
 use rand::Rng;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -56,22 +58,26 @@ pub fn to_unit(x: u64) -> f64 {
 
 /// Values a lane keeps at hand: one batch of the batch engine, branches
 /// `start..start + WINDOW` (`start` a multiple of `WINDOW`), eight ChaCha
-/// blocks (two calls of the block function).
-const WINDOW: u64 = crate::expr::columns::WIDTH as u64;
+/// blocks.
+const WINDOW: u64 = 64;
+const _: () = assert!(WINDOW == crate::expr::columns::WIDTH as u64);
 /// A start no branch index reaches, so an empty window never matches.
 const EMPTY: u64 = 1 << 62;
 
-/// The values of one lane for the branches of its window, on whole cache
-/// lines: the generator's bytes, eight for each branch (little-endian).
+/// The values of one lane for the branches of its window: its eight
+/// blocks word by word (`Rows`), so branch `k`'s two words are in one
+/// cache line, words `2 (k % 8)` and `2 (k % 8) + 1` of block `k / 8`.
 #[derive(Clone)]
 #[repr(align(64))]
-pub struct Window([[u8; 8]; WINDOW as usize]);
+pub struct Window(Rows);
 
 impl Window {
     /// The uniform of the window's `k`-th branch.
     #[inline]
     pub fn uniform(&self, k: usize) -> f64 {
-        to_unit(u64::from_le_bytes(self.0[k]))
+        let (block, word) = (k / 8, 2 * (k % 8));
+        let (lo, hi) = (self.0[word][block], self.0[word + 1][block]);
+        to_unit(u64::from(lo) | u64::from(hi) << 32)
     }
 }
 
@@ -87,6 +93,9 @@ pub struct Lanes {
     starts: Box<[u64]>,
     windows: Box<[Window]>,
     streams: Box<[u64]>,
+    /// The block function: eight blocks at once where the machine has
+    /// AVX2, else rand_chacha's (the same values).
+    fast: Option<Avx2>,
     rng: ChaCha8Rng,
     draws: u64,
 }
@@ -95,8 +104,9 @@ impl Lanes {
     pub fn new(seed: u64, streams: &[u64]) -> Self {
         Lanes {
             starts: vec![EMPTY; streams.len()].into(),
-            windows: vec![Window([[0; 8]; WINDOW as usize]); streams.len()].into(),
+            windows: vec![Window([[0; 8]; 16]); streams.len()].into(),
             streams: streams.into(),
+            fast: Avx2::new(&seed_key(seed)),
             rng: ChaCha8Rng::from_seed(seed_key(seed)),
             draws: 0,
         }
@@ -152,13 +162,33 @@ impl Lanes {
         &self.windows[lane]
     }
 
-    /// Reads the lane's values for the window from `start`.
+    /// Reads the lane's values for the window from `start`: words
+    /// `2 start..2 (start + WINDOW)` of its stream, blocks `start / 8..`.
     #[inline(never)]
     fn refill(&mut self, lane: usize, start: u64) {
-        self.rng.set_stream(self.streams[lane]);
-        self.rng.set_word_pos(u128::from(start) * 2);
-        self.rng.fill_bytes(self.windows[lane].0.as_flattened_mut());
+        let rows = &mut self.windows[lane].0;
+        match &self.fast {
+            Some(fast) => fast.fill(self.streams[lane], start / 8, rows),
+            None => {
+                self.rng.set_stream(self.streams[lane]);
+                self.rng.set_word_pos(u128::from(start) * 2);
+                let mut bytes = [0; 8 * WINDOW as usize];
+                self.rng.fill_bytes(&mut bytes);
+                for (n, word) in bytes.chunks_exact(4).enumerate() {
+                    rows[n % 16][n / 16] = u32::from_le_bytes([word[0], word[1], word[2], word[3]]);
+                }
+            }
+        }
         self.starts[lane] = start;
+    }
+
+    /// As [`Self::new`], reading rand_chacha's block function whatever the machine.
+    #[cfg(test)]
+    fn portable(seed: u64, streams: &[u64]) -> Self {
+        Lanes {
+            fast: None,
+            ..Lanes::new(seed, streams)
+        }
     }
 }
 
@@ -182,6 +212,23 @@ mod tests {
         4587710732883638616,
         7209918634296824017,
     ];
+
+    #[test]
+    fn both_block_functions_give_the_same_windows() {
+        let streams: Vec<u64> = (0..5).map(|d| stream_id("lane", d)).collect();
+        let mut fast = Lanes::new(77, &streams);
+        let mut portable = Lanes::portable(77, &streams);
+        assert!(portable.fast.is_none());
+        for lane in 0..streams.len() {
+            for branch in (0..200).chain([1 << 40, (1 << 40) + 63, u64::MAX / 2]) {
+                assert_eq!(
+                    fast.peek(lane, branch).to_bits(),
+                    portable.peek(lane, branch).to_bits(),
+                    "lane {lane}, branch {branch}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn access_order_does_not_matter() {
