@@ -148,9 +148,10 @@ impl Job for Paired<'_> {
 
     fn scratch(&self, seed: u64) -> Self::Scratch {
         let batches = self.batches.as_ref().map(|_| {
-            let (mut b, mut o) = (Batch::new(self.base, seed), Batch::new(self.other, seed));
-            (b.keep_decisions, o.keep_decisions) = (true, true);
-            Box::new((b, o))
+            // The base's list is kept from where the two part (see `batch`).
+            let mut o = Batch::new(self.other, seed);
+            o.keep_decisions = true;
+            Box::new((Batch::new(self.base, seed), o))
         });
         PairScratch {
             base: Workspace::new(self.base, seed),
@@ -218,6 +219,10 @@ struct PairScratch {
 impl Paired<'_> {
     /// Runs a batch of both programs, sharing the walk up to where they part.
     fn batch(&self, plans: &Batches, bb: &mut Batch, bo: &mut Batch, start: u64, lanes: Mask) -> Result<(), Failed> {
+        // Up to the fork point the two keep the same decisions, so only
+        // those from there on are listed: where the lists first differ is
+        // the same without their common start.
+        bb.keep_decisions = matches!(plans.parts, Parts::Separate);
         bb.begin(self.base, &plans.base, start, lanes);
         match plans.parts {
             Parts::Separate => {
@@ -228,6 +233,7 @@ impl Paired<'_> {
             Parts::At(t, next) => {
                 if bb.walk(self.base, &plans.base, Some((t, next)))? {
                     bo.copy_from(bb, &plans.base);
+                    bb.keep_decisions = true;
                     bb.walk(self.base, &plans.base, None)?;
                     // The same lanes: the other reads the windows the base filled.
                     bo.share_lanes(bb);

@@ -206,7 +206,12 @@ impl Batch {
         self.records.copy_from(&other.records);
         self.last_path.copy_from_slice(&other.last_path);
         self.holds.copy_from_slice(&other.holds);
-        self.chances.copy_from_slice(&other.chances);
+        // A chance not remembered (`chance_until` 0) is evaluated afresh.
+        for (i, &until) in other.chance_until.iter().enumerate() {
+            if until != 0 {
+                self.chances[i] = other.chances[i];
+            }
+        }
         self.chance_until.copy_from_slice(&other.chance_until);
         self.stale_holds.copy_from_slice(&other.stale_holds);
         self.stale_chance.copy_from_slice(&other.stale_chance);
