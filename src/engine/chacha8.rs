@@ -13,9 +13,6 @@
 /// of block `j`.
 pub type Rows = [[u32; 8]; 16];
 
-/// "expand 32-byte k", the first four words of every block.
-const SIGMA: [u32; 4] = [0x6170_7865, 0x3320_646e, 0x7962_2d32, 0x6b20_6574];
-
 /// The block function, run where the machine has AVX2 (none exists elsewhere).
 #[cfg(target_arch = "x86_64")]
 #[derive(Debug, Clone)]
@@ -53,14 +50,20 @@ impl Avx2 {
             x86::fill(&self.key, stream, block, out)
         }
         #[cfg(not(target_arch = "x86_64"))]
-        match *self {}
+        {
+            let _ = (stream, block, out);
+            match *self {}
+        }
     }
 }
 
 #[cfg(target_arch = "x86_64")]
 mod x86 {
-    use super::{Rows, SIGMA};
+    use super::Rows;
     use std::arch::x86_64::*;
+
+    /// "expand 32-byte k", the first four words of every block.
+    const SIGMA: [u32; 4] = [0x6170_7865, 0x3320_646e, 0x7962_2d32, 0x6b20_6574];
 
     /// The block function on eight blocks at once, one 256-bit register
     /// per word of the state (a lane per block).
