@@ -280,7 +280,6 @@ fn emit(t: Tree, out: &mut Vec<M>) -> Option<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::expr::columns::WIDTH;
     use crate::expr::columns::tests::columns;
     use crate::expr::compile_source;
     use crate::expr::lower::tests::{Gen, Names};
