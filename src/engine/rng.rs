@@ -11,11 +11,11 @@
 //! So the value never depends on evaluation order, thread count or batch
 //! size, and a counterfactual sees the same uniform as its base for every
 //! node they share. A lane's values are generated 64 branches at a time
-//! (eight ChaCha blocks, rand_chacha's ChaCha8 stream): on x86-64 with
-//! AVX2 by `chacha8`, eight blocks side by side, elsewhere by rand_chacha;
-//! the tests hold the two to the same bits.
+//! (eight ChaCha blocks, rand_chacha's ChaCha8 stream), and kept as
+//! uniforms: on x86-64 with AVX2 by `chacha8`, eight blocks side by side,
+//! elsewhere by rand_chacha; the tests hold the two to the same bits.
 
-use super::chacha8::{Avx2, Rows};
+use super::chacha8::{Avx2, Uniforms};
 use rand::Rng;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -64,29 +64,30 @@ const _: () = assert!(WINDOW == crate::expr::columns::WIDTH as u64);
 /// A start no branch index reaches, so an empty window never matches.
 const EMPTY: u64 = 1 << 62;
 
-/// The values of one lane for the branches of its window: its eight
-/// blocks word by word (`Rows`), so branch `k`'s two words are in one
-/// cache line, words `2 (k % 8)` and `2 (k % 8) + 1` of block `k / 8`.
+/// The uniforms of one lane for the branches of its window, in branch order.
 #[derive(Clone)]
 #[repr(align(64))]
-pub struct Window(Rows);
+pub struct Window(Uniforms);
 
 impl Window {
     /// The uniform of the window's `k`-th branch.
     #[inline]
     pub fn uniform(&self, k: usize) -> f64 {
-        let (block, word) = (k / 8, 2 * (k % 8));
-        let (lo, hi) = (self.0[word][block], self.0[word + 1][block]);
-        to_unit(u64::from(lo) | u64::from(hi) << 32)
+        self.0[k]
+    }
+
+    /// The uniforms of all its branches.
+    #[inline]
+    pub fn uniforms(&self) -> &Uniforms {
+        &self.0
     }
 }
 
-/// A window of coming values per lane, filled four blocks at a time by
-/// one generator that seeks to the lane and branch it needs. Where each
-/// window starts is kept apart, in one dense list, so a draw touches that
-/// list (a few cache lines for every lane) and the one line of the window
-/// holding its value; a refill costs one call of the block function
-/// whichever branch it starts from.
+/// A window of values per lane, the 64 uniforms of eight ChaCha blocks.
+/// Where each window starts is kept apart, in one dense list, so a draw
+/// touches that list (a few cache lines for every lane) and the one line
+/// of the window holding its value; a refill costs one call of the block
+/// function whichever branch it starts from.
 #[derive(Clone)]
 pub struct Lanes {
     /// Per lane: the first branch of its window (`EMPTY` before any).
@@ -104,7 +105,7 @@ impl Lanes {
     pub fn new(seed: u64, streams: &[u64]) -> Self {
         Lanes {
             starts: vec![EMPTY; streams.len()].into(),
-            windows: vec![Window([[0; 8]; 16]); streams.len()].into(),
+            windows: vec![Window([0.5; WINDOW as usize]); streams.len()].into(),
             streams: streams.into(),
             fast: Avx2::new(&seed_key(seed)),
             rng: ChaCha8Rng::from_seed(seed_key(seed)),
@@ -166,16 +167,16 @@ impl Lanes {
     /// `2 start..2 (start + WINDOW)` of its stream, blocks `start / 8..`.
     #[inline(never)]
     fn refill(&mut self, lane: usize, start: u64) {
-        let rows = &mut self.windows[lane].0;
+        let uniforms = &mut self.windows[lane].0;
         match &self.fast {
-            Some(fast) => fast.fill(self.streams[lane], start / 8, rows),
+            Some(fast) => fast.fill(self.streams[lane], start / 8, uniforms),
             None => {
                 self.rng.set_stream(self.streams[lane]);
                 self.rng.set_word_pos(u128::from(start) * 2);
                 let mut bytes = [0; 8 * WINDOW as usize];
                 self.rng.fill_bytes(&mut bytes);
-                for (n, word) in bytes.chunks_exact(4).enumerate() {
-                    rows[n % 16][n / 16] = u32::from_le_bytes([word[0], word[1], word[2], word[3]]);
+                for (u, b) in uniforms.iter_mut().zip(bytes.chunks_exact(8)) {
+                    *u = to_unit(u64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]));
                 }
             }
         }

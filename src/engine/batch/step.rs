@@ -118,10 +118,12 @@ impl Batch {
                 group |= if s == step { bit } else { 0 };
             }
             group &= left;
-            let window = self.lanes.window((lane + step) as usize, at.start);
-            for k in bits(group) {
-                yes |= Mask::from(window.uniform(k) < chance.p[k]) << k;
+            let uniforms = self.lanes.window((lane + step) as usize, at.start).uniforms();
+            let mut below = 0;
+            for ((&u, &p), &bit) in uniforms.iter().zip(&chance.p).zip(&BIT) {
+                below |= if u < p { bit } else { 0 };
             }
+            yes |= below & group;
             left &= !group;
         }
         self.lanes.count(u64::from(drawn.count_ones()));
