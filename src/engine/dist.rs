@@ -170,6 +170,42 @@ impl Dist {
         }
     }
 
+    /// The quantile of every uniform of `u`, into `out`: as [`Self::quantile`]
+    /// of each (the same operations, so the same values), with the kind of
+    /// distribution matched once, so the common kinds run as vector loops.
+    pub fn quantiles<const N: usize>(&self, u: &[f64; N], out: &mut [f64; N]) {
+        match *self {
+            Dist::Uniform { lo, hi } => {
+                for (v, &u) in out.iter_mut().zip(u) {
+                    *v = lo + u * (hi - lo);
+                }
+            }
+            Dist::Bernoulli { p } => {
+                for (v, &u) in out.iter_mut().zip(u) {
+                    *v = if u >= 1.0 - p { 1.0 } else { 0.0 };
+                }
+            }
+            Dist::Beta {
+                ref table,
+                exact_tails: false,
+                ..
+            } => {
+                let n = table.len();
+                for (v, &u) in out.iter_mut().zip(u) {
+                    let x = u * (n - 1) as f64;
+                    let i = (x as usize).min(n - 2);
+                    let t = x - i as f64;
+                    *v = table[i] + t * (table[i + 1] - table[i]);
+                }
+            }
+            _ => {
+                for (v, &u) in out.iter_mut().zip(u) {
+                    *v = self.quantile(u);
+                }
+            }
+        }
+    }
+
     pub fn describe(&self) -> String {
         match self {
             Dist::Uniform { lo, hi } => format!("uniform({lo}, {hi})"),

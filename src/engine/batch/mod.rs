@@ -270,13 +270,10 @@ impl Batch {
         }
         for param in &p.params {
             if let ParamValue::Drawn { dist, lane } = &param.value {
-                let (col, window) = (
-                    &mut self.slots[param.slot as usize],
-                    self.lanes.window(*lane as usize, start),
-                );
-                for k in bits(lanes) {
-                    col[k] = dist.quantile(window.uniform(k));
-                }
+                // Every branch of the window gets a value; those outside
+                // `lanes` are never read.
+                let window = self.lanes.window(*lane as usize, start);
+                dist.quantiles(window.uniforms(), &mut self.slots[param.slot as usize]);
                 self.lanes.count(u64::from(lanes.count_ones()));
             }
         }
