@@ -448,6 +448,36 @@ mod tests {
     use super::*;
 
     #[test]
+    fn quantiles_of_a_window_are_each_ones_quantile() {
+        let dists = [
+            Dist::uniform(-1.5, 2.25).unwrap(),
+            Dist::triangular(0.2, 0.45, 0.8).unwrap(),
+            Dist::normal(1.0, 0.5, Some((0.0, 3.0))).unwrap(),
+            Dist::beta(4.0, 10.0).unwrap(),
+            Dist::beta(4.0, 10.0).unwrap().with_exact_tails(),
+            Dist::bernoulli(0.2).unwrap(),
+        ];
+        // The extremes a uniform can take, the Bernoulli's edge, and a spread.
+        let mut u = [0.0; 64];
+        for (k, u) in u.iter_mut().enumerate() {
+            *u = match k {
+                0 => 0.5 / (1u64 << 53) as f64,
+                1 => 1.0 - 0.5 / (1u64 << 53) as f64,
+                2 => 0.8,
+                3 => 0.8 - f64::EPSILON,
+                _ => (k as f64 * 0.618_033_988_749).fract(),
+            };
+        }
+        for d in &dists {
+            let mut got = [f64::NAN; 64];
+            d.quantiles(&u, &mut got);
+            for (k, (&g, &u)) in got.iter().zip(&u).enumerate() {
+                assert_eq!(g.to_bits(), d.quantile(u).to_bits(), "{} at u[{k}] = {u}", d.describe());
+            }
+        }
+    }
+
+    #[test]
     fn normal_quantile_inverts_the_cdf() {
         for &p in &[1e-10, 0.001, 0.025, 0.3, 0.5, 0.8, 0.975, 0.999_999] {
             let z = normal_quantile(p);
