@@ -282,6 +282,83 @@ value = "state.z"
 }
 
 #[test]
+fn dependence_and_analogy_rules_decide_over_columns_as_branch_by_branch() {
+    // Patrons in order and together, wishes and own preferences that vary
+    // by branch (so following a patron changes the decision both ways), at
+    // every step of processes (lanes of several steps in one batch), and an
+    // analogy whose fallback is a condition.
+    let text = r#"format = 2
+[scenario]
+id = "rules"
+start = "2000-01"
+horizon = "2001-12"
+[parameters]
+p = { uniform = [0, 1] }
+q = { uniform = [0, 1] }
+r = { triangular = [0, 0.5, 1] }
+[state]
+x = false
+y = false
+n = 0
+z = 0
+[actors.a]
+name = "A"
+[actors.b]
+name = "B"
+[actors.c]
+name = "C"
+[[events]]
+id = "first"
+date = "2000-02"
+actor = "c"
+rule = { kind = "dependence", patrons = [{ actor = "a", wants = "q > 0.5", dependence = "p" }, { actor = "b", wants = "q < 0.7", dependence = "r" }], own = "r > 0.3" }
+then = { x = true }
+else = { z = 5 }
+[[events]]
+id = "lesson"
+date = "2000-03"
+actor = "c"
+rule = { kind = "analogy", features = { f = "p", g = "state.z / 5" }, cases = [{ name = "one", features = { f = 0.2, g = 0 }, lesson = true }, { name = "two", features = { f = 0.9, g = 1 }, lesson = false }, { name = "three", features = { f = 0.9, g = 1 }, lesson = true }], similarity = "r", otherwise = "q < 0.4" }
+then = { y = true }
+[[processes]]
+id = "pulled"
+every = "1 month"
+while = "state.n < 6 and r > 0.2"
+actor = "c"
+rule = { kind = "dependence", combine = "together", patrons = [{ actor = "a", wants = "state.x", dependence = "p" }, { actor = "b", wants = "state.y", dependence = 0.5 }], own = "q > 0.5" }
+then = { n = "state.n + 1", z = "state.z + 1" }
+else = { z = "state.z - 1" }
+[[processes]]
+id = "follows"
+every = "2 months"
+while = "state.z < 3"
+actor = "c"
+rule = { kind = "dependence", patron = "a", wants = "not state.x", dependence = "q", own = "p > 0.5" }
+then = { z = "state.z + 2" }
+[[outcomes]]
+id = "many"
+when = "state.n >= 3"
+[[outcomes]]
+id = "few"
+when = "state.n < 3"
+[[flags]]
+id = "x"
+when = "state.x"
+[[flags]]
+id = "y"
+when = "state.y"
+[[metrics]]
+id = "z"
+value = "state.z"
+"#;
+    let p = program(&write_temp("rules.toml", text), &[]);
+    let plan = Plan::new(&p).expect("fixed timing runs in batches");
+    assert_eq!(plan.decided_branch_by_branch(), 0, "every rule runs over columns");
+    assert_eq!(same_branches(&p, &plan, 3, &WINDOWS, "rules.toml"), 328);
+    assert_eq!(same_branches(&p, &plan, 4, &WINDOWS, "rules.toml"), 328);
+}
+
+#[test]
 fn paired_runs_in_batches_part_where_the_event_driven_pair_parts() {
     use sim::compare::{Sharing, run_pair_as};
     let base = program(&fixture("korea-v1/historical.toml"), &[]);

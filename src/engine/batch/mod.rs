@@ -3,9 +3,10 @@
 //! the timeline tick by tick. Conditions, chances, condition and threshold
 //! rules, effects and results are evaluated once for all the branches of
 //! the batch (see `expr::columns`; conditions as bit masks, `expr::masks`)
-//! and applied under masks; the other rules decide branch by branch,
-//! reading one branch's slots. A node's step is in `step`, the plan of the
-//! walk in `plan`, the branches' records in `records`.
+//! and applied under masks; so are dependence and analogy rules (`rules`);
+//! the other rules decide branch by branch, reading one branch's slots. A
+//! node's step is in `step`, the plan of the walk in `plan`, the branches'
+//! records in `records`.
 //!
 //! A batch is one lane window of the random streams, so each lane's values
 //! for all 64 branches come from one refill (two calls of the block
@@ -23,6 +24,7 @@
 
 mod plan;
 mod records;
+mod rules;
 mod step;
 
 pub use plan::Plan;

@@ -4,6 +4,7 @@
 
 use super::super::dist::Dist;
 use super::super::schedule::{grid, grid_from};
+use super::rules::{Analogy, Dependence};
 use crate::expr::Code;
 use crate::expr::columns::ColumnCode;
 use crate::expr::masks::MaskCode;
@@ -176,6 +177,12 @@ impl Plan {
 }
 
 impl Plan {
+    /// How many nodes decide branch by branch, through `decide` (the
+    /// others decide over columns).
+    pub fn decided_branch_by_branch(&self) -> usize {
+        self.decide.iter().filter(|d| matches!(d, Decider::EachBranch)).count()
+    }
+
     /// The first place in the timeline where a node that `wanted` picks
     /// comes due: its tick and its position among the nodes due then.
     pub fn first_due(&self, wanted: impl Fn(u32) -> bool) -> Option<(u32, usize)> {
@@ -215,6 +222,8 @@ pub(super) enum Decider {
         lane: u32,
     },
     Condition(MaskCode),
+    Dependence(Dependence),
+    Analogy(Box<Analogy>),
     Threshold {
         quantity: ColumnCode,
         limit: ColumnCode,
@@ -241,6 +250,13 @@ impl Decider {
                     limit: column(limit)?,
                     below: *below,
                 },
+                // Where a part does not run over columns, branch by branch.
+                Rule::Dependence(_) => {
+                    Dependence::new(node, column, mask).map_or(Decider::EachBranch, Decider::Dependence)
+                }
+                Rule::Analogy(_) => {
+                    Analogy::new(node, column, mask).map_or(Decider::EachBranch, |a| Decider::Analogy(Box::new(a)))
+                }
                 _ => match rule.chance() {
                     Some(p) if node.options.is_empty() => Decider::Chance {
                         p: column(p)?,

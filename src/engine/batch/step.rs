@@ -82,6 +82,11 @@ impl Batch {
                 yes & holds
             }
             Decider::Chance { p: code, lane } => self.chances(plan, code, *lane, &at, holds)?,
+            Decider::Dependence(d) => self.dependence(d, &at, holds)?,
+            Decider::Analogy(a) => {
+                let options = self.analogy(a);
+                return Ok(self.settle_options(p, plan, &at, &options, holds));
+            }
             Decider::EachBranch => return self.each_branch(p, plan, &at, holds),
         };
         let mut changed = self.settle(p, plan, &at, Some(YES), yes);
@@ -113,11 +118,7 @@ impl Batch {
         while left != 0 {
             // The branches at the same step read one lane.
             let step = at.steps[left.trailing_zeros() as usize];
-            let mut group = 0;
-            for (&s, &bit) in at.steps.iter().zip(&BIT) {
-                group |= if s == step { bit } else { 0 };
-            }
-            group &= left;
+            let group = at.at_step(step) & left;
             let uniforms = self.lanes.window((lane + step) as usize, at.start).uniforms();
             let mut below = 0;
             for ((&u, &p), &bit) in uniforms.iter().zip(&chance.p).zip(&BIT) {
@@ -128,6 +129,24 @@ impl Batch {
         }
         self.lanes.count(u64::from(drawn.count_ones()));
         Ok(yes)
+    }
+
+    /// The uniforms of the branches of `mask` on the lanes from `lane`
+    /// (each branch's is `lane` and its count of steps), counted as draws;
+    /// NaN in the other places.
+    pub(super) fn drawn(&mut self, lane: u32, at: &Step, mask: Mask) -> Column {
+        let (mut u, mut left) = (splat(f64::NAN), mask);
+        while left != 0 {
+            let step = at.steps[left.trailing_zeros() as usize];
+            let group = at.at_step(step) & left;
+            let window = self.lanes.window((lane + step) as usize, at.start).uniforms();
+            for ((u, &w), &bit) in u.iter_mut().zip(window).zip(&BIT) {
+                *u = if group & bit != 0 { w } else { *u };
+            }
+            left &= !group;
+        }
+        self.lanes.count(u64::from(mask.count_ones()));
+        u
     }
 
     /// Decides branch by branch through `decide` (the rules not written
@@ -152,6 +171,12 @@ impl Batch {
                 .map_err(|_| Failed)?
                 .option;
         }
+        Ok(self.settle_options(p, plan, at, &options, holds))
+    }
+
+    /// Settles the branches of `holds` that picked each option, as
+    /// `options` gives them. Returns whether the state changed.
+    fn settle_options(&mut self, p: &Program, plan: &Plan, at: &Step, options: &[u32; WIDTH], holds: Mask) -> bool {
         let (mut left, mut changed) = (holds, false);
         while left != 0 {
             let option = options[left.trailing_zeros() as usize];
@@ -161,7 +186,7 @@ impl Batch {
             changed |= self.settle(p, plan, at, Some(option), picked);
             left &= !picked;
         }
-        Ok(changed)
+        changed
     }
 
     /// Records the step in the branches of `mask`, which all picked
@@ -276,9 +301,20 @@ impl Default for Chance {
 
 /// Where a node's step is taken: node `i` at tick `t` in the batch from
 /// branch `start`, with each branch's count of the node's earlier steps.
-struct Step<'a> {
+pub(super) struct Step<'a> {
     i: usize,
     start: u64,
     t: u32,
     steps: &'a [u32; WIDTH],
+}
+
+impl Step<'_> {
+    /// The branches at the node's step `step` (they read one lane).
+    fn at_step(&self, step: u32) -> Mask {
+        let mut group = 0;
+        for (&s, &bit) in self.steps.iter().zip(&BIT) {
+            group |= if s == step { bit } else { 0 };
+        }
+        group
+    }
 }
