@@ -5,6 +5,13 @@
 #
 #   benches/instructions.sh target/release/sim tests/fixtures/korea-v1/historical.toml --no-base
 #   benches/instructions.sh target/release/sim scenarios/pow_compromise.toml      (paired with its base)
+#
+# Valgrind does not decode AVX-512. On a machine that has it, a default
+# build (.cargo/config.toml: tuned for this processor) uses it, so count a
+# build for x86-64-v3 (AVX2) instead:
+#
+#   RUSTFLAGS="-C target-cpu=x86-64-v3" CARGO_TARGET_DIR=target/v3 cargo build --release
+#   benches/instructions.sh target/v3/release/sim ../shared/peers/historical-v1.toml --no-base
 set -eu
 BIN=$1 FILE=$2
 shift 2
