@@ -126,7 +126,7 @@ impl Dist {
     #[inline]
     pub fn quantile(&self, u: f64) -> f64 {
         match *self {
-            Dist::Uniform { lo, hi } => lo + u * (hi - lo),
+            Dist::Uniform { lo, hi } => uniform_at(lo, hi, u),
             Dist::Triangular { lo, mode, hi } => {
                 let f = (mode - lo) / (hi - lo);
                 if u < f {
@@ -150,23 +150,13 @@ impl Dist {
                 alpha,
                 beta,
             } => {
-                let x = u * (table.len() - 1) as f64;
-                let i = (x as usize).min(table.len() - 2);
+                let (i, t) = knot(table, u);
                 if exact_tails && (i == 0 || i == table.len() - 2) {
                     return beta_quantile(alpha, beta, u);
                 }
-                let t = x - i as f64;
-                table[i] + t * (table[i + 1] - table[i])
+                interpolate(table, i, t)
             }
-            // True for the top `p` of the unit interval: raising p only turns
-            // false into true.
-            Dist::Bernoulli { p } => {
-                if u >= 1.0 - p {
-                    1.0
-                } else {
-                    0.0
-                }
-            }
+            Dist::Bernoulli { p } => bernoulli_at(p, u),
         }
     }
 
@@ -177,12 +167,12 @@ impl Dist {
         match *self {
             Dist::Uniform { lo, hi } => {
                 for (v, &u) in out.iter_mut().zip(u) {
-                    *v = lo + u * (hi - lo);
+                    *v = uniform_at(lo, hi, u);
                 }
             }
             Dist::Bernoulli { p } => {
                 for (v, &u) in out.iter_mut().zip(u) {
-                    *v = if u >= 1.0 - p { 1.0 } else { 0.0 };
+                    *v = bernoulli_at(p, u);
                 }
             }
             Dist::Beta {
@@ -190,12 +180,9 @@ impl Dist {
                 exact_tails: false,
                 ..
             } => {
-                let n = table.len();
                 for (v, &u) in out.iter_mut().zip(u) {
-                    let x = u * (n - 1) as f64;
-                    let i = (x as usize).min(n - 2);
-                    let t = x - i as f64;
-                    *v = table[i] + t * (table[i + 1] - table[i]);
+                    let (i, t) = knot(table, u);
+                    *v = interpolate(table, i, t);
                 }
             }
             _ => {
@@ -215,6 +202,34 @@ impl Dist {
             Dist::Bernoulli { p } => format!("bernoulli({p})"),
         }
     }
+}
+
+/// Uniform(lo, hi) at quantile `u`.
+#[inline(always)]
+fn uniform_at(lo: f64, hi: f64, u: f64) -> f64 {
+    lo + u * (hi - lo)
+}
+
+/// Bernoulli(p) at quantile `u`: true for the top `p` of the unit
+/// interval, so raising p only turns false into true.
+#[inline(always)]
+fn bernoulli_at(p: f64, u: f64) -> f64 {
+    if u >= 1.0 - p { 1.0 } else { 0.0 }
+}
+
+/// The interval of a quantile table holding quantile `u` (its first knot),
+/// and how far into it `u` lies, in [0, 1).
+#[inline(always)]
+fn knot(table: &[f64], u: f64) -> (usize, f64) {
+    let x = u * (table.len() - 1) as f64;
+    let i = (x as usize).min(table.len() - 2);
+    (i, x - i as f64)
+}
+
+/// The straight line between knots `i` and `i + 1` of a table, at `t`.
+#[inline(always)]
+fn interpolate(table: &[f64], i: usize, t: f64) -> f64 {
+    table[i] + t * (table[i + 1] - table[i])
 }
 
 /// Standard normal CDF.
