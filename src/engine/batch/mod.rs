@@ -9,8 +9,7 @@
 //! records in `records`.
 //!
 //! A batch is one lane window of the random streams, so each lane's values
-//! for all 64 branches come from one refill (two calls of the block
-//! function). Sets of branches are `Mask`s, one bit per branch.
+//! for all 64 branches come from one refill (eight ChaCha blocks). Sets of branches are `Mask`s, one bit per branch.
 //!
 //! It runs the programs whose timing is the same in every branch (see
 //! [`Plan`]): dated events, and processes stepping on a fixed grid from a

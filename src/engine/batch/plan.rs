@@ -251,11 +251,11 @@ impl Decider {
                     below: *below,
                 },
                 // Where a part does not run over columns, branch by branch.
-                Rule::Dependence(_) => {
-                    Dependence::new(node, column, mask).map_or(Decider::EachBranch, Decider::Dependence)
+                Rule::Dependence(d) => {
+                    Dependence::new(d, node.lane, column, mask).map_or(Decider::EachBranch, Decider::Dependence)
                 }
-                Rule::Analogy(_) => {
-                    Analogy::new(node, column, mask).map_or(Decider::EachBranch, |a| Decider::Analogy(Box::new(a)))
+                Rule::Analogy(a) => {
+                    Analogy::new(a, column, mask).map_or(Decider::EachBranch, |a| Decider::Analogy(Box::new(a)))
                 }
                 _ => match rule.chance() {
                     Some(p) if node.options.is_empty() => Decider::Chance {

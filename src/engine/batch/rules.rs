@@ -7,7 +7,7 @@ use super::{Batch, Failed};
 use crate::expr::Code;
 use crate::expr::columns::{Column, ColumnCode, Mask, WIDTH, splat};
 use crate::expr::masks::{BIT, MaskCode};
-use crate::program::{Combine, Lesson, Node, Rule};
+use crate::program::{self, Combine, Lesson};
 
 /// A dependence rule: per patron, where it wants yes and its pull (a
 /// probability); the actor's own preference; the lane of its uniform.
@@ -38,16 +38,14 @@ enum Otherwise {
 }
 
 impl Dependence {
-    /// `None` where the rule is not a dependence, or a part of it does not
-    /// run over columns.
+    /// The rule `d` of a node whose uniforms are on the lanes from `lane`;
+    /// `None` where a part of it does not run over columns.
     pub(super) fn new(
-        node: &Node,
+        d: &program::Dependence,
+        lane: Option<u32>,
         column: &dyn Fn(&Code) -> Option<ColumnCode>,
         mask: &dyn Fn(&Code) -> Option<MaskCode>,
     ) -> Option<Dependence> {
-        let Some(Rule::Dependence(d)) = node.rule.as_deref() else {
-            return None;
-        };
         Some(Dependence {
             patrons: d
                 .patrons
@@ -56,22 +54,19 @@ impl Dependence {
                 .collect::<Option<_>>()?,
             combine: d.combine,
             own: mask(&d.own)?,
-            lane: node.lane?,
+            lane: lane?,
         })
     }
 }
 
 impl Analogy {
-    /// `None` where the rule is not an analogy (with features), or a part
-    /// of it does not run over columns.
+    /// The rule `a`; `None` where it has no features, or a part of it
+    /// does not run over columns.
     pub(super) fn new(
-        node: &Node,
+        a: &program::Analogy,
         column: &dyn Fn(&Code) -> Option<ColumnCode>,
         mask: &dyn Fn(&Code) -> Option<MaskCode>,
     ) -> Option<Analogy> {
-        let Some(Rule::Analogy(a)) = node.rule.as_deref() else {
-            return None;
-        };
         let n = a.features.len();
         if n == 0 || a.cases.iter().any(|c| c.values.len() != n) {
             return None;
