@@ -186,10 +186,18 @@ impl Job for Paired<'_> {
         for (start, lanes, range) in windows(branches) {
             match self.batch(plans, bb, bo, start, lanes) {
                 Ok(()) => {
-                    bb.records.tally(lanes, &mut t.base);
-                    bo.records.tally(lanes, &mut t.other);
+                    let (b, o) = (&bb.records, &bo.records);
+                    b.tally(lanes, &mut t.base);
+                    o.tally(lanes, &mut t.other);
+                    // The flags a column at a time, the rest branch by branch.
+                    for (cell, &(i, j)) in t.flags.iter_mut().zip(&self.align.flags) {
+                        let (bf, of) = (b.flag_lanes(i) & lanes, o.flag_lanes(j) & lanes);
+                        cell.0 += u64::from((bf & of).count_ones());
+                        cell.1 += u64::from((!bf & of).count_ones());
+                        cell.2 += u64::from((bf & !of).count_ones());
+                    }
                     for k in range.map(|i| (i - start) as usize) {
-                        self.compare(t, (&bb.records, k), (&bo.records, k));
+                        self.compare_rest(t, (b, k), (o, k));
                     }
                 }
                 // Branch by branch, which reports what went wrong.
@@ -260,16 +268,21 @@ impl Paired<'_> {
 
     /// Counts how one branch of the two programs differs (their own
     /// tallies aside).
-    fn compare(&self, t: &mut PairTally, b: impl Branch, o: impl Branch) {
-        t.flips[b.outcome()][o.outcome()] += 1;
+    fn compare(&self, t: &mut PairTally, b: &Record, o: &Record) {
         for (cell, &(i, j)) in t.flags.iter_mut().zip(&self.align.flags) {
-            match (b.flag(i), o.flag(j)) {
+            match (b.flags[i], o.flags[j]) {
                 (true, true) => cell.0 += 1,
                 (false, true) => cell.1 += 1,
                 (true, false) => cell.2 += 1,
                 (false, false) => {}
             }
         }
+        self.compare_rest(t, b, o);
+    }
+
+    /// [`Self::compare`] but for the flags.
+    fn compare_rest(&self, t: &mut PairTally, b: impl Branch, o: impl Branch) {
+        t.flips[b.outcome()][o.outcome()] += 1;
         for (m, &(i, j)) in t.metric_diffs.iter_mut().zip(&self.align.metrics) {
             if let (Some(x), Some(y)) = (b.metric(i), o.metric(j)) {
                 m.add_fixed(y - x);
@@ -289,7 +302,6 @@ impl Paired<'_> {
 /// record, or branch `k` of a batch's records.
 trait Branch {
     fn outcome(&self) -> usize;
-    fn flag(&self, f: usize) -> bool;
     fn metric(&self, m: usize) -> Option<i64>;
     fn decisions(&self) -> &[(u32, u32)];
 }
@@ -297,9 +309,6 @@ trait Branch {
 impl Branch for &Record {
     fn outcome(&self) -> usize {
         self.outcome
-    }
-    fn flag(&self, f: usize) -> bool {
-        self.flags[f]
     }
     fn metric(&self, m: usize) -> Option<i64> {
         self.metrics[m]
@@ -312,9 +321,6 @@ impl Branch for &Record {
 impl Branch for (&Records, usize) {
     fn outcome(&self) -> usize {
         self.0.outcome(self.1)
-    }
-    fn flag(&self, f: usize) -> bool {
-        self.0.flag(f, self.1)
     }
     fn metric(&self, m: usize) -> Option<i64> {
         self.0.metric(m, self.1)

@@ -74,13 +74,14 @@ impl Records {
         }
     }
 
-    /// Branch `k`'s result outcome, flag `f`, metric `m` and list of decisions.
+    /// Branch `k`'s result outcome, metric `m` and list of decisions.
     pub fn outcome(&self, k: usize) -> usize {
         self.outcome[k] as usize
     }
 
-    pub fn flag(&self, f: usize, k: usize) -> bool {
-        self.flags[f] & (1 << k) != 0
+    /// The branches where flag `f` holds.
+    pub fn flag_lanes(&self, f: usize) -> Mask {
+        self.flags[f]
     }
 
     pub fn metric(&self, m: usize, k: usize) -> Option<i64> {
