@@ -3,13 +3,17 @@
 # `-j 2` alternately ROUNDS times (same branches, same seed) and compares
 # the fastest of each. Another tenant only ever slows a run down, so the
 # fastest run is the closest to the machine's own speed. Extra arguments
-# go to sim.
+# go to sim. Give it enough branches that a run takes seconds: the fixed
+# cost of a run (reading, compiling, starting the threads, printing: about
+# 10 ms) is 2% of a 1-thread run of the first edition at 1 000 000 branches,
+# and twice that share of a 2-thread run.
 #
 #   benches/threads.sh target/release/sim tests/fixtures/korea-v1/historical.toml --no-base
+#   N=300000 benches/threads.sh target/release/sim scenarios/historical.toml --no-base
 set -eu
 BIN=$1 FILE=$2
 shift 2
-N=${N:-400000} ROUNDS=${ROUNDS:-7}
+N=${N:-4000000} ROUNDS=${ROUNDS:-5}
 best1= best2=
 secs() {
   t=$1
