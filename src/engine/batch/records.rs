@@ -79,17 +79,17 @@ impl Records {
         self.outcome[k] as usize
     }
 
-    /// The branches where flag `f` holds.
-    pub fn flag_lanes(&self, f: usize) -> Mask {
-        self.flags[f]
-    }
-
     pub fn metric(&self, m: usize, k: usize) -> Option<i64> {
         self.metrics[m][k]
     }
 
     pub fn decisions(&self, k: usize) -> &[(u32, u32)] {
         &self.decisions[k]
+    }
+
+    /// The branches where flag `f` holds.
+    pub fn flag_lanes(&self, f: usize) -> Mask {
+        self.flags[f]
     }
 
     /// Branch `k`'s record, written into `r` (a record of the same shape).
