@@ -30,6 +30,10 @@ pub struct PairTally {
     pub partings: FastMap<(u32, u32, u32), u64>,
     /// Branches whose result differs although no decision does.
     pub changed_without_decision: u64,
+    /// Branches whose record is the same in both, counted once while the
+    /// run goes on and then added to `base` and `other` (see `run_pair_as`).
+    #[serde(skip)]
+    shared: Tally,
 }
 
 impl PairTally {
@@ -52,6 +56,22 @@ impl PairTally {
             *a.partings.entry(k).or_insert(0) += v;
         }
         a.changed_without_decision += b.changed_without_decision;
+        // A tally of no branches may be an empty one (read from a file).
+        a.shared = match (a.shared.branches, b.shared.branches) {
+            (_, 0) => std::mem::take(&mut a.shared),
+            (0, _) => b.shared,
+            _ => std::mem::take(&mut a.shared).merge(b.shared),
+        };
+        self
+    }
+
+    /// Adds the branches counted once for both to each one's tally.
+    fn finish(mut self) -> PairTally {
+        let shared = std::mem::take(&mut self.shared);
+        if shared.branches > 0 {
+            self.base = self.base.merge(shared.clone());
+            self.other = self.other.merge(shared);
+        }
         self
     }
 }
@@ -94,7 +114,13 @@ struct Batches {
 }
 
 enum Parts {
-    At(u32, usize),
+    /// `rejoin`: no place after this one has a node where they can part,
+    /// so a branch its step leaves as the base's goes on as the base's.
+    At {
+        t: u32,
+        next: usize,
+        rejoin: bool,
+    },
     Never,
     /// They differ in more than forced decisions: each runs from its start.
     Separate,
@@ -105,9 +131,17 @@ impl Batches {
         let (b, o) = (Plan::new(base)?, Plan::new(other)?);
         let parts = match forks {
             None => Parts::Separate,
-            Some(forks) => b
-                .first_due(|i| forks[i as usize])
-                .map_or(Parts::Never, |(t, n)| Parts::At(t, n)),
+            Some(forks) => {
+                let forked = |i: u32| forks[i as usize];
+                match b.first_due(forked) {
+                    None => Parts::Never,
+                    Some((t, next)) => Parts::At {
+                        t,
+                        next,
+                        rejoin: b.last_due(forked) == Some((t, next)),
+                    },
+                }
+            }
         };
         Some(Batches {
             base: b,
@@ -169,6 +203,7 @@ impl Job for Paired<'_> {
             metric_diffs: vec![Moments::default(); self.align.metrics.len()],
             partings: FastMap::default(),
             changed_without_decision: 0,
+            shared: Tally::new(&self.base.shape()),
         }
     }
 
@@ -185,19 +220,25 @@ impl Job for Paired<'_> {
         let (bb, bo) = &mut **batches;
         for (start, lanes, range) in windows(branches) {
             match self.batch(plans, bb, bo, start, lanes) {
-                Ok(()) => {
-                    let (b, o) = (&bb.records, &bo.records);
-                    b.tally(lanes, &mut t.base);
-                    o.tally(lanes, &mut t.other);
+                Ok(alike) => {
+                    // Where the other's record is the base's, the base's
+                    // is read for it (the two have one layout: see
+                    // `Program::fork_points`).
+                    let (b, o, own) = (&bb.records, &bo.records, lanes & !alike);
+                    b.tally(own, &mut t.base);
+                    o.tally(own, &mut t.other);
+                    b.tally(alike, &mut t.shared);
                     // The flags a column at a time, the rest branch by branch.
                     for (cell, &(i, j)) in t.flags.iter_mut().zip(&self.align.flags) {
-                        let (bf, of) = (b.flag_lanes(i) & lanes, o.flag_lanes(j) & lanes);
+                        let bf = b.flag_lanes(i) & lanes;
+                        let of = (o.flag_lanes(j) & own) | (b.flag_lanes(j) & alike);
                         cell.0 += u64::from((bf & of).count_ones());
                         cell.1 += u64::from((!bf & of).count_ones());
                         cell.2 += u64::from((bf & !of).count_ones());
                     }
                     for k in range.map(|i| (i - start) as usize) {
-                        self.compare_rest(t, (b, k), (o, k));
+                        let other = if alike & 1 << k != 0 { b } else { o };
+                        self.compare_rest(t, (b, k), (other, k));
                     }
                 }
                 // Branch by branch, which reports what went wrong.
@@ -225,38 +266,60 @@ struct PairScratch {
 }
 
 impl Paired<'_> {
-    /// Runs a batch of both programs, sharing the walk up to where they part.
-    fn batch(&self, plans: &Batches, bb: &mut Batch, bo: &mut Batch, start: u64, lanes: Mask) -> Result<(), Failed> {
+    /// Runs a batch of both programs, sharing the walk up to where they
+    /// part; returns the branches whose record in the other is the base's
+    /// (those `bo` did not take to the end).
+    fn batch(&self, plans: &Batches, bb: &mut Batch, bo: &mut Batch, start: u64, lanes: Mask) -> Result<Mask, Failed> {
         // Up to the fork point the two keep the same decisions, so only
         // those from there on are listed: where the lists first differ is
         // the same without their common start.
         bb.keep_decisions = matches!(plans.parts, Parts::Separate);
         bb.begin(self.base, &plans.base, start, lanes);
-        match plans.parts {
+        let alike = match plans.parts {
             Parts::Separate => {
                 bb.walk(self.base, &plans.base, None)?;
                 bo.begin(self.other, &plans.other, start, lanes);
                 bo.walk(self.other, &plans.other, None)?;
+                0
             }
-            Parts::At(t, next) => {
-                if bb.walk(self.base, &plans.base, Some((t, next)))? {
-                    bo.copy_from(bb, &plans.base);
-                    bb.keep_decisions = true;
-                    bb.walk(self.base, &plans.base, None)?;
-                    // The same lanes: the other reads the windows the base filled.
-                    bo.share_lanes(bb);
-                    bo.walk(self.other, &plans.other, None)?;
-                } else {
-                    bo.copy_from(bb, &plans.base);
+            Parts::At { t, next, rejoin } => {
+                if !bb.walk(self.base, &plans.base, Some((t, next)))? {
+                    // Every branch stopped before the fork point.
+                    return bb.end(&plans.base).map(|()| lanes);
                 }
+                bo.copy_from(bb, &plans.base);
+                bb.keep_decisions = true;
+                let mut alike = 0;
+                if rejoin {
+                    // The step of the forced node, in both: where it leaves
+                    // a branch as it leaves the base's, the two go on alike.
+                    bb.step(self.base, &plans.base)?;
+                    bo.step(self.other, &plans.other)?;
+                    let node = plans.base.due_at((t, next)) as usize;
+                    alike = lanes & bb.records.same_counts(&bo.records, node);
+                    debug_assert_eq!(
+                        alike & !bb.same_lanes(bo, &plans.base),
+                        0,
+                        "a step counted alike left a branch unlike"
+                    );
+                    bo.leave(alike);
+                }
+                bb.walk(self.base, &plans.base, None)?;
+                // The same lanes: the other reads the windows the base filled.
+                bo.share_lanes(bb);
+                bo.walk(self.other, &plans.other, None)?;
+                alike
             }
             Parts::Never => {
                 bb.walk(self.base, &plans.base, None)?;
-                bo.copy_from(bb, &plans.base);
+                return bb.end(&plans.base).map(|()| lanes);
             }
-        }
+        };
         bb.end(&plans.base)?;
-        bo.end(&plans.other)
+        if alike != lanes {
+            bo.end(&plans.other)?;
+        }
+        Ok(alike)
     }
 
     /// Counts one branch of both programs.
@@ -390,5 +453,86 @@ pub fn run_pair_as(
         forks,
         batches,
     };
-    with_pool(settings.threads, || run_job(&job, settings))
+    with_pool(settings.threads, || run_job(&job, settings).map(PairTally::finish))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::{Overrides, load};
+    use std::path::Path;
+
+    fn program(name: &str, interventions: &[&str]) -> Program {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/fixtures/korea-v1/{name}.toml"));
+        let overrides = Overrides {
+            set: Vec::new(),
+            interventions: interventions.iter().map(|s| s.to_string()).collect(),
+        };
+        crate::program::compile(&load(&path, &overrides).unwrap()).unwrap()
+    }
+
+    fn paired<'p>(base: &'p Program, other: &'p Program) -> Paired<'p> {
+        let forks = base.fork_points(other);
+        Paired {
+            base,
+            other,
+            align: Alignment::new(base, other),
+            batches: Batches::new(base, other, forks.as_deref()),
+            forks,
+        }
+    }
+
+    /// Forcing a dated decision: the branches its step leaves as the base's
+    /// are exactly those where the base made the forced choice (or none),
+    /// and they take the base's record rather than walking on.
+    #[test]
+    fn branches_the_forced_step_leaves_alike_take_the_base_record() {
+        let base = program("historical", &[]);
+        for (name, node, fires) in [
+            ("no_us_intervention", "truman_commits", false),
+            ("pow_compromise", "un_insists_voluntary_repatriation", false),
+            ("historical", "truman_commits", true),
+        ] {
+            let other = match name {
+                "historical" => program(name, &["truman_commits=true"]),
+                _ => program(name, &[]),
+            };
+            let job = paired(&base, &other);
+            let plans = job.batches.as_ref().unwrap();
+            assert!(matches!(plans.parts, Parts::At { rejoin: true, .. }), "{name}");
+            let i = base.nodes().position(|n| n.id == node).unwrap();
+            let (mut bb, mut bo) = (Batch::new(&base, 5), Batch::new(&other, 5));
+            bo.keep_decisions = true;
+            let (mut alike, mut all) = (0, 0);
+            for start in (0..64 * 40).step_by(64) {
+                let lanes = job.batch(plans, &mut bb, &mut bo, start, Mask::MAX).unwrap();
+                let records = &bb.records;
+                let chose = |k: usize| records.decisions(k).iter().find(|&&(_, code)| code >> 8 == i as u32);
+                for k in 0..64 {
+                    // The forced choice, or no step of the node at all.
+                    let as_forced = chose(k).is_none_or(|&(_, code)| base.node(i as u32).fires(code & 0xff) == fires);
+                    assert_eq!(lanes & 1 << k != 0, as_forced, "{name}, branch {}", start + k as u64);
+                }
+                alike += lanes.count_ones();
+                all += 64;
+            }
+            assert!(0 < alike && alike < all, "{name}: {alike} of {all} alike");
+        }
+    }
+
+    /// A forced process comes due again after its first step: there the
+    /// two may part later in a branch they were alike in, so none rejoins.
+    #[test]
+    fn a_forced_process_parts_without_rejoining() {
+        let base = program("historical", &[]);
+        let other = program("historical", &["southern_attack=false"]);
+        let job = paired(&base, &other);
+        let plans = job.batches.as_ref().unwrap();
+        assert!(matches!(plans.parts, Parts::At { rejoin: false, .. }));
+        let (mut bb, mut bo) = (Batch::new(&base, 5), Batch::new(&other, 5));
+        bo.keep_decisions = true;
+        for start in (0..64 * 10).step_by(64) {
+            assert_eq!(job.batch(plans, &mut bb, &mut bo, start, Mask::MAX).unwrap(), 0);
+        }
+    }
 }

@@ -90,6 +90,7 @@ struct Place {
 }
 
 /// Something went wrong in a branch of the batch: run it the other way.
+#[derive(Debug)]
 pub struct Failed;
 
 impl Batch {
@@ -152,9 +153,11 @@ impl Batch {
 
     /// Walks the batch tick by tick to the end of the timeline (or until
     /// every branch has stopped), or until the `next`-th node due at tick
-    /// `t` is about to run, given as `Some((t, next))`; returns whether it
-    /// paused there. Within a tick, the nodes due run in node order (dated
-    /// events, then processes); the stop condition is checked at its end.
+    /// `t` is about to run, given as `Some((t, next))` (`next` the count of
+    /// nodes due: after the last, before the stop condition); returns
+    /// whether it paused there. Within a tick, the nodes due run in node
+    /// order (dated events, then processes); the stop condition is checked
+    /// at its end.
     pub fn walk(&mut self, p: &Program, plan: &Plan, pause: Option<(u32, usize)>) -> Result<bool, Failed> {
         let last = p.meta.clock.last;
         while self.at.t <= last && self.at.active != 0 {
@@ -164,11 +167,12 @@ impl Batch {
                 self.at.changed = t == 0;
             }
             let due = &plan.due[t as usize];
-            while self.at.next < due.len() {
+            loop {
                 if pause == Some((t, self.at.next)) {
                     return Ok(true);
                 }
-                let i = due[self.at.next] as usize;
+                let Some(&i) = due.get(self.at.next) else { break };
+                let i = i as usize;
                 self.at.next += 1;
                 let mask = self.at.active & !self.spent[i];
                 if mask != 0 {
@@ -188,6 +192,57 @@ impl Batch {
             self.at.next = 0;
         }
         Ok(false)
+    }
+
+    /// Runs the node the batch was paused before (see [`Self::walk`]) and
+    /// pauses again just after it.
+    pub fn step(&mut self, p: &Program, plan: &Plan) -> Result<(), Failed> {
+        let (t, next) = (self.at.t, self.at.next);
+        self.walk(p, plan, Some((t, next + 1))).map(drop)
+    }
+
+    /// Takes the branches of `lanes` out of the batch: they walk no
+    /// further and are not judged (their records stay as they stand).
+    pub fn leave(&mut self, lanes: Mask) {
+        self.at.active &= !lanes;
+        self.at.lanes &= !lanes;
+    }
+
+    /// The branches where this batch stands exactly as `other` does, a
+    /// batch of a program with the same layout (see [`Self::copy_from`]):
+    /// walking or not, the same slots, records and nodes spent. What is
+    /// remembered of conditions and chances is left aside: it only spares
+    /// work, never changes a result. For checking the places where two
+    /// batches are known to stand alike.
+    pub fn same_lanes(&self, other: &Batch, plan: &Plan) -> Mask {
+        let mut differ = self.at.active ^ other.at.active;
+        let mut columns = |a: &[u32; WIDTH], b: &[u32; WIDTH]| {
+            for (k, (x, y)) in a.iter().zip(b).enumerate() {
+                differ |= Mask::from(x != y) << k;
+            }
+        };
+        let (a, b) = (&self.records, &other.records);
+        for (x, y) in [(&a.reached, &b.reached), (&a.fired, &b.fired), (&a.chosen, &b.chosen)] {
+            x.iter().zip(y).for_each(|(x, y)| columns(x, y));
+        }
+        self.last_path
+            .iter()
+            .zip(&other.last_path)
+            .for_each(|(x, y)| columns(x, y));
+        for &s in plan.changing.iter() {
+            let (x, y) = (&self.slots[s as usize], &other.slots[s as usize]);
+            for (k, (x, y)) in x.iter().zip(y).enumerate() {
+                differ |= Mask::from(x.to_bits() != y.to_bits()) << k;
+            }
+        }
+        for k in 0..WIDTH {
+            let lists = (&a.decisions[k], &a.paths[k]) != (&b.decisions[k], &b.paths[k]);
+            differ |= Mask::from(lists || self.at.stopped[k] != other.at.stopped[k]) << k;
+        }
+        for (x, y) in self.spent.iter().zip(&other.spent) {
+            differ |= x ^ y;
+        }
+        !differ
     }
 
     /// Judges every branch once its walk is over (`now` the tick it stopped at).

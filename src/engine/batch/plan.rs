@@ -191,6 +191,21 @@ impl Plan {
             .enumerate()
             .find_map(|(t, due)| due.iter().position(|&i| wanted(i)).map(|n| (t as u32, n)))
     }
+
+    /// The last place in the timeline where a node that `wanted` picks
+    /// comes due, as [`Self::first_due`] gives the first.
+    pub fn last_due(&self, wanted: impl Fn(u32) -> bool) -> Option<(u32, usize)> {
+        self.due
+            .iter()
+            .enumerate()
+            .rev()
+            .find_map(|(t, due)| due.iter().rposition(|&i| wanted(i)).map(|n| (t as u32, n)))
+    }
+
+    /// The node due at place `(t, n)` of the timeline.
+    pub fn due_at(&self, (t, n): (u32, usize)) -> u32 {
+        self.due[t as usize][n]
+    }
 }
 
 /// The slots a batch changes (`now`, drawn parameters, the slots effects

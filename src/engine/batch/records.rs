@@ -5,11 +5,12 @@
 
 use super::bits;
 use crate::expr::columns::{Mask, WIDTH};
+use crate::expr::masks::BIT;
 use crate::stats::{Record, Shape, Tally};
 
 /// What a batch's branches did: a [`Record`] per branch, stored by column.
-/// A branch outside the batch's lanes keeps zeros (and empty lists), so
-/// sums may run over all the places.
+/// A branch outside the batch's lanes keeps zeros (and empty lists); one
+/// taken out of it (see `Batch::leave`) keeps what it had then.
 #[derive(Debug, Clone)]
 pub struct Records {
     /// Per branch: the index of the result outcome that held.
@@ -74,6 +75,21 @@ impl Records {
         }
     }
 
+    /// The branches where node `i`'s counts (steps reached and fired,
+    /// each option picked) are the same in `other`, records of the same shape.
+    pub fn same_counts(&self, other: &Records, i: usize) -> Mask {
+        let options = self.offsets[i] as usize..self.offsets.get(i + 1).map_or(self.chosen.len(), |&o| o as usize);
+        let pairs = [(&self.reached[i], &other.reached[i]), (&self.fired[i], &other.fired[i])];
+        let chosen = self.chosen[options.clone()].iter().zip(&other.chosen[options]);
+        pairs.into_iter().chain(chosen).fold(Mask::MAX, |same, (a, b)| {
+            let mut equal = 0;
+            for ((x, y), &bit) in a.iter().zip(b).zip(&BIT) {
+                equal |= if x == y { bit } else { 0 };
+            }
+            same & equal
+        })
+    }
+
     /// Branch `k`'s result outcome, metric `m` and list of decisions.
     pub fn outcome(&self, k: usize) -> usize {
         self.outcome[k] as usize
@@ -114,6 +130,9 @@ impl Records {
     /// Counts the branches of `lanes` into `t`, as [`Tally::add`] of each
     /// branch's record in turn does (lowest branch first).
     pub fn tally(&self, lanes: Mask, t: &mut Tally) {
+        if lanes == 0 {
+            return;
+        }
         t.branches += u64::from(lanes.count_ones());
         for k in bits(lanes) {
             t.outcomes[self.outcome[k] as usize] += 1;
@@ -121,10 +140,10 @@ impl Records {
         for (c, &holds) in t.flags.iter_mut().zip(&self.flags) {
             *c += u64::from((holds & lanes).count_ones());
         }
-        // The branches outside `lanes` hold zeros: every column is summed whole.
-        counts(&self.reached, &mut t.reached, &mut t.steps);
-        counts(&self.fired, &mut t.fired, &mut t.steps_fired);
-        counts(&self.chosen, &mut t.chosen, &mut t.chosen_steps);
+        let keep = BIT.map(|bit| if lanes & bit != 0 { u32::MAX } else { 0 });
+        counts(&self.reached, &keep, &mut t.reached, &mut t.steps);
+        counts(&self.fired, &keep, &mut t.fired, &mut t.steps_fired);
+        counts(&self.chosen, &keep, &mut t.chosen, &mut t.chosen_steps);
         for (m, values) in t.metrics.iter_mut().zip(&self.metrics) {
             for q in bits(lanes).filter_map(|k| values[k]) {
                 m.moments.add_fixed(q);
@@ -138,13 +157,15 @@ impl Records {
 }
 
 /// Adds, per column, the branches where it is not zero to `once` and its
-/// sum to `total`. A count is at most one a tick, and a batch's timeline
-/// has fewer than 2^25 ticks (see `Plan::new`), so 64 of them add up
-/// without overflow in a `u32`.
-fn counts(columns: &[[u32; WIDTH]], once: &mut [u64], total: &mut [u64]) {
+/// sum to `total`, in the places where `keep` is all ones (the others are
+/// zeros). A count is at most one a tick, and a batch's timeline has fewer
+/// than 2^25 ticks (see `Plan::new`), so 64 of them add up without
+/// overflow in a `u32`.
+fn counts(columns: &[[u32; WIDTH]], keep: &[u32; WIDTH], once: &mut [u64], total: &mut [u64]) {
     for ((c, once), total) in columns.iter().zip(once).zip(total) {
         let (mut n, mut sum) = (0u32, 0u32);
-        for &v in c {
+        for (&v, &keep) in c.iter().zip(keep) {
+            let v = v & keep;
             n += u32::from(v != 0);
             sum += v;
         }
