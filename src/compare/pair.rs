@@ -7,7 +7,7 @@ use crate::engine::branch::{RunError, Workspace, run_branch};
 use crate::engine::fork::{resume, run_to_fork};
 use crate::engine::run::{Job, RunSettings, run_job, with_pool};
 use crate::engine::trace::NoTrace;
-use crate::expr::columns::Mask;
+use crate::expr::columns::{Mask, WIDTH};
 use crate::program::Program;
 use crate::stats::moments::Moments;
 use crate::stats::{FastMap, Record, Tally};
@@ -274,6 +274,7 @@ impl Paired<'_> {
         // those from there on are listed: where the lists first differ is
         // the same without their common start.
         bb.keep_decisions = matches!(plans.parts, Parts::Separate);
+        bo.keep_decisions = true;
         bb.begin(self.base, &plans.base, start, lanes);
         let alike = match plans.parts {
             Parts::Separate => {
@@ -289,21 +290,10 @@ impl Paired<'_> {
                 }
                 bo.copy_from(bb, &plans.base);
                 bb.keep_decisions = true;
-                let mut alike = 0;
-                if rejoin {
-                    // The step of the forced node, in both: where it leaves
-                    // a branch as it leaves the base's, the two go on alike.
-                    bb.step(self.base, &plans.base)?;
-                    bo.step(self.other, &plans.other)?;
-                    let node = plans.base.due_at((t, next)) as usize;
-                    alike = lanes & bb.records.same_counts(&bo.records, node);
-                    debug_assert_eq!(
-                        alike & !bb.same_lanes(bo, &plans.base),
-                        0,
-                        "a step counted alike left a branch unlike"
-                    );
-                    bo.leave(alike);
-                }
+                let alike = match rejoin {
+                    true => self.step_forced(plans, bb, bo, (t, next), lanes)?,
+                    false => 0,
+                };
                 bb.walk(self.base, &plans.base, None)?;
                 // The same lanes: the other reads the windows the base filled.
                 bo.share_lanes(bb);
@@ -318,6 +308,39 @@ impl Paired<'_> {
         bb.end(&plans.base)?;
         if alike != lanes {
             bo.end(&plans.other)?;
+        }
+        Ok(alike)
+    }
+
+    /// Takes the step of the forced node at `place` in both batches, paused
+    /// before it (`plans.parts` says no other place can part them). Returns
+    /// the branches it leaves as the base's, which `bo` then leaves: they
+    /// go on alike. Where each other branch has different entries for the
+    /// step (or one only) in the two lists of decisions, the two first part
+    /// there whatever follows (a list's next entry is later in time, or
+    /// later in node order in this tick), so the lists stop here.
+    fn step_forced(
+        &self,
+        plans: &Batches,
+        bb: &mut Batch,
+        bo: &mut Batch,
+        place: (u32, usize),
+        lanes: Mask,
+    ) -> Result<Mask, Failed> {
+        bb.step(self.base, &plans.base)?;
+        bo.step(self.other, &plans.other)?;
+        let node = plans.base.due_at(place) as usize;
+        let alike = lanes & bb.records.same_counts(&bo.records, node);
+        debug_assert_eq!(
+            alike & !bb.same_lanes(bo, &plans.base),
+            0,
+            "a step counted alike left a branch unlike"
+        );
+        bo.leave(alike);
+        let (b, o, unlike) = (&bb.records, &bo.records, lanes & !alike);
+        if (0..WIDTH).all(|k| unlike & 1 << k == 0 || b.decisions(k) != o.decisions(k)) {
+            bb.keep_decisions = false;
+            bo.keep_decisions = false;
         }
         Ok(alike)
     }
@@ -512,6 +535,8 @@ mod tests {
                     // The forced choice, or no step of the node at all.
                     let as_forced = chose(k).is_none_or(|&(_, code)| base.node(i as u32).fires(code & 0xff) == fires);
                     assert_eq!(lanes & 1 << k != 0, as_forced, "{name}, branch {}", start + k as u64);
+                    // They part at the forced step, so nothing after it is listed.
+                    assert!(records.decisions(k).len() <= 1, "{name}, branch {}", start + k as u64);
                 }
                 alike += lanes.count_ones();
                 all += 64;
