@@ -52,8 +52,10 @@ pub struct Batch {
     values: Vec<Column>,
     /// What each branch of the batch did.
     pub records: Records,
-    /// Per node and branch: a process's last entry in the branch's path.
+    /// Per process (node `events + j`) and branch: its last entry in the
+    /// branch's path (an event steps once: each step is a new entry).
     last_path: Vec<[u32; WIDTH]>,
+    events: usize,
     /// Per node: what is remembered of its condition (the branches where
     /// it holds) and of its chance (the column, and the tick it may change
     /// at; 0 when forgotten), and the branches where an effect wrote a slot
@@ -106,7 +108,8 @@ impl Batch {
             scratch: Vec::with_capacity(64),
             values: Vec::new(),
             records: Records::new(&p.shape()),
-            last_path: vec![[u32::MAX; WIDTH]; nodes],
+            last_path: vec![[u32::MAX; WIDTH]; p.processes.len()],
+            events: p.events.len(),
             holds: vec![None; nodes],
             chances: vec![Chance::default(); nodes],
             chance_until: vec![0; nodes],

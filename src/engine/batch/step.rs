@@ -204,7 +204,6 @@ impl Batch {
         let kept = node.kind == NodeKind::Event || fired;
         let in_path = decision.is_some() && kept;
         let keep_decisions = self.keep_decisions && kept;
-        let is_process = node.kind == NodeKind::Process;
         let records = &mut self.records;
         if fired {
             add_where(&mut records.fired[i], mask);
@@ -218,12 +217,15 @@ impl Batch {
             }
         }
         if in_path {
-            for k in bits(mask) {
-                let last_path = &mut self.last_path[i][k];
-                if *last_path != code {
-                    records.paths[k].push(code);
-                    if is_process {
-                        *last_path = code;
+            match i.checked_sub(self.events) {
+                None => bits(mask).for_each(|k| records.paths[k].push(code)),
+                Some(j) => {
+                    for k in bits(mask) {
+                        let last_path = &mut self.last_path[j][k];
+                        if *last_path != code {
+                            records.paths[k].push(code);
+                            *last_path = code;
+                        }
                     }
                 }
             }
