@@ -236,10 +236,10 @@ impl Job for Paired<'_> {
                         cell.1 += u64::from((!bf & of).count_ones());
                         cell.2 += u64::from((bf & !of).count_ones());
                     }
-                    for k in range.map(|i| (i - start) as usize) {
-                        let other = if alike & 1 << k != 0 { b } else { o };
-                        self.compare_rest(t, (b, k), (other, k));
+                    for k in range.map(|i| (i - start) as usize).filter(|&k| own & 1 << k != 0) {
+                        self.compare_rest(t, (b, k), (o, k));
                     }
+                    self.compare_alike(t, b, alike);
                 }
                 // Branch by branch, which reports what went wrong.
                 Err(Failed) => {
@@ -288,7 +288,10 @@ impl Paired<'_> {
                     // Every branch stopped before the fork point.
                     return bb.end(&plans.base).map(|()| lanes);
                 }
-                bo.copy_from(bb, &plans.base);
+                // Where they can rejoin, a branch that stopped before the
+                // fork is alike in both: the other never reads its lists.
+                let lists = if rejoin { bb.walking() } else { lanes };
+                bo.copy_from(bb, &plans.base, lists);
                 bb.keep_decisions = true;
                 let alike = match rejoin {
                     true => self.step_forced(plans, bb, bo, (t, next), lanes)?,
@@ -332,7 +335,7 @@ impl Paired<'_> {
         let node = plans.base.due_at(place) as usize;
         let alike = lanes & bb.records.same_counts(&bo.records, node);
         debug_assert_eq!(
-            alike & !bb.same_lanes(bo, &plans.base),
+            alike & bb.walking() & !bb.same_lanes(bo, &plans.base),
             0,
             "a step counted alike left a branch unlike"
         );
@@ -380,6 +383,23 @@ impl Paired<'_> {
                 let same = self.base.outcomes[b.outcome()].id == self.other.outcomes[o.outcome()].id;
                 t.changed_without_decision += u64::from(!same);
             }
+        }
+    }
+}
+
+impl Paired<'_> {
+    /// [`Self::compare_rest`] of the branches of `alike` with themselves,
+    /// each one's record in the other being the base's: the same result,
+    /// no metric moves, no decision parts.
+    fn compare_alike(&self, t: &mut PairTally, b: &Records, alike: Mask) {
+        let lanes = || (0..WIDTH).filter(move |&k| alike & 1 << k != 0);
+        for k in lanes() {
+            let o = b.outcome(k);
+            t.flips[o][o] += 1;
+        }
+        for (m, &(i, j)) in t.metric_diffs.iter_mut().zip(&self.align.metrics) {
+            let both = lanes().filter(|&k| b.metric(i, k).is_some() && b.metric(j, k).is_some());
+            m.add_zeros(both.count() as u64);
         }
     }
 }

@@ -40,6 +40,11 @@ impl Moments {
         self.sq_hi += u64::from(carry);
     }
 
+    /// Adds `n` zeros, as `n` calls of `add_fixed(0)` do.
+    pub fn add_zeros(&mut self, n: u64) {
+        self.n += n;
+    }
+
     pub fn merge(&mut self, other: &Moments) {
         self.n += other.n;
         self.sum += other.sum;

@@ -197,6 +197,11 @@ impl Batch {
         Ok(false)
     }
 
+    /// The branches still walking.
+    pub fn walking(&self) -> Mask {
+        self.at.active
+    }
+
     /// Runs the node the batch was paused before (see [`Self::walk`]) and
     /// pauses again just after it.
     pub fn step(&mut self, p: &Program, plan: &Plan) -> Result<(), Failed> {
@@ -257,12 +262,13 @@ impl Batch {
     /// Becomes a copy of `other`'s batch as it stands, a batch of a program
     /// with the same layout, initial values and effects (one that differs
     /// only in forced decisions, as `plan`'s does): only the slots a batch
-    /// changes can differ.
-    pub fn copy_from(&mut self, other: &Batch, plan: &Plan) {
+    /// changes can differ. The branches outside `lists` keep their own
+    /// lists of decisions and path (for branches no one reads again).
+    pub fn copy_from(&mut self, other: &Batch, plan: &Plan, lists: Mask) {
         for &s in plan.changing.iter() {
             self.slots[s as usize] = other.slots[s as usize];
         }
-        self.records.copy_from(&other.records);
+        self.records.copy_from(&other.records, lists);
         self.last_path.copy_from_slice(&other.last_path);
         self.holds.copy_from_slice(&other.holds);
         // A chance not remembered (`chance_until` 0) is evaluated afresh.

@@ -59,19 +59,18 @@ impl Records {
         self.paths.iter_mut().for_each(Vec::clear);
     }
 
-    /// Becomes a copy of `other`, the records of a batch of the same shape.
-    pub(super) fn copy_from(&mut self, other: &Records) {
+    /// Becomes a copy of `other`, the records of a batch of the same shape,
+    /// but for the lists of the branches outside `lists`.
+    pub(super) fn copy_from(&mut self, other: &Records, lists: Mask) {
         self.outcome = other.outcome;
         self.flags.copy_from_slice(&other.flags);
         self.metrics.copy_from_slice(&other.metrics);
         self.reached.copy_from_slice(&other.reached);
         self.fired.copy_from_slice(&other.fired);
         self.chosen.copy_from_slice(&other.chosen);
-        for (a, b) in self.decisions.iter_mut().zip(&other.decisions) {
-            a.clone_from(b);
-        }
-        for (a, b) in self.paths.iter_mut().zip(&other.paths) {
-            a.clone_from(b);
+        for k in bits(lists) {
+            self.decisions[k].clone_from(&other.decisions[k]);
+            self.paths[k].clone_from(&other.paths[k]);
         }
     }
 
