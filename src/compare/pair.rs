@@ -85,7 +85,9 @@ pub enum Sharing {
     /// forced decision coming due), then each on from a copy of that
     /// state; when they cannot part, the base's record serves both. The
     /// values are those of `Separate`: up to that point the two programs
-    /// are the same code over the same draws.
+    /// are the same code over the same draws. In batches, where that is the
+    /// only place they can part, a branch the forced step leaves as the
+    /// base's goes on only in the base, whose record serves both.
     Fork,
     /// Runs each program's branch from its start.
     Separate,
