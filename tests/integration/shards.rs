@@ -43,9 +43,13 @@ fn every_command_merges_to_its_single_run() {
     let cf = cf.to_str().unwrap();
     let cuba = fixture("cuba1962.toml");
     let cuba = cuba.to_str().unwrap();
+    // A forced decision in batches: branches alike in both counted once.
+    let forced = fixture("korea-v1/no_us_intervention.toml");
+    let forced = forced.to_str().unwrap();
     let cases: Vec<(Vec<&str>, u64)> = vec![
         (vec!["run", harbour, "-n", "9001"], 4),
         (vec!["run", cf, "-n", "7000"], 3),
+        (vec!["run", forced, "-n", "3000", "-s", "3"], 3),
         (vec!["run", cuba, "-n", "3000", "-s", "5"], 7),
         (vec!["compare", harbour, cf, "-n", "5000"], 2),
         (
