@@ -4,9 +4,9 @@
 //! base's goes on only in the base.
 
 use super::{PairTally, Paired};
-use crate::engine::batch::{Batch, Failed, Plan, Records, windows};
+use crate::engine::batch::{Batch, Failed, Plan, Records, bits, windows};
 use crate::engine::branch::{RunError, Workspace};
-use crate::expr::columns::{Mask, WIDTH};
+use crate::expr::columns::Mask;
 use crate::program::Program;
 use std::ops::Range;
 
@@ -21,12 +21,13 @@ pub(super) struct Batches {
 }
 
 enum Parts {
-    /// `rejoin`: no place after this one has a node where they can part,
-    /// so a branch its step leaves as the base's goes on as the base's.
+    /// `rejoin`: the node due there, when no place after this one has a
+    /// node where they can part, so a branch its step leaves as the base's
+    /// goes on as the base's.
     At {
         t: u32,
         next: usize,
-        rejoin: bool,
+        rejoin: Option<usize>,
     },
     Never,
     /// They differ in more than forced decisions: each runs from its start.
@@ -45,7 +46,7 @@ impl Batches {
                     Some((t, next)) => Parts::At {
                         t,
                         next,
-                        rejoin: b.last_due(forked) == Some((t, next)),
+                        rejoin: (b.last_due(forked) == Some((t, next))).then(|| b.due_at((t, next)) as usize),
                     },
                 }
             }
@@ -88,7 +89,7 @@ impl Paired<'_> {
                         cell.1 += u64::from((!bf & of).count_ones());
                         cell.2 += u64::from((bf & !of).count_ones());
                     }
-                    for k in range.map(|i| (i - start) as usize).filter(|&k| own & 1 << k != 0) {
+                    for k in bits(own) {
                         self.compare_rest(t, (b, k), (o, k));
                     }
                     self.compare_alike(t, b, alike);
@@ -129,12 +130,12 @@ impl Paired<'_> {
                 }
                 // Where they can rejoin, a branch that stopped before the
                 // fork is alike in both: the other never reads its lists.
-                let lists = if rejoin { bb.walking() } else { lanes };
+                let lists = if rejoin.is_some() { bb.walking() } else { lanes };
                 bo.copy_from(bb, &plans.base, lists);
                 bb.keep_decisions = true;
                 let alike = match rejoin {
-                    true => self.step_forced(plans, bb, bo, (t, next), lanes)?,
-                    false => 0,
+                    Some(node) => self.step_forced(plans, bb, bo, node, lanes)?,
+                    None => 0,
                 };
                 bb.walk(self.base, &plans.base, None)?;
                 // The same lanes: the other reads the windows the base filled.
@@ -154,7 +155,7 @@ impl Paired<'_> {
         Ok(alike)
     }
 
-    /// Takes the step of the forced node at `place` in both batches, paused
+    /// Takes the step of the forced node `node` in both batches, paused
     /// before it (`plans.parts` says no other place can part them). Returns
     /// the branches it leaves as the base's, which `bo` then leaves: they
     /// go on alike. Where each other branch has different entries for the
@@ -166,12 +167,11 @@ impl Paired<'_> {
         plans: &Batches,
         bb: &mut Batch,
         bo: &mut Batch,
-        place: (u32, usize),
+        node: usize,
         lanes: Mask,
     ) -> Result<Mask, Failed> {
         bb.step(self.base, &plans.base)?;
         bo.step(self.other, &plans.other)?;
-        let node = plans.base.due_at(place) as usize;
         let alike = lanes & bb.records.same_counts(&bo.records, node);
         debug_assert_eq!(
             alike & bb.walking() & !bb.same_lanes(bo, &plans.base),
@@ -180,7 +180,7 @@ impl Paired<'_> {
         );
         bo.leave(alike);
         let (b, o, unlike) = (&bb.records, &bo.records, lanes & !alike);
-        if (0..WIDTH).all(|k| unlike & 1 << k == 0 || b.decisions(k) != o.decisions(k)) {
+        if bits(unlike).all(|k| b.decisions(k) != o.decisions(k)) {
             bb.keep_decisions = false;
             bo.keep_decisions = false;
         }
@@ -191,13 +191,12 @@ impl Paired<'_> {
     /// each one's record in the other being the base's: the same result,
     /// no metric moves, no decision parts.
     fn compare_alike(&self, t: &mut PairTally, b: &Records, alike: Mask) {
-        let lanes = || (0..WIDTH).filter(move |&k| alike & 1 << k != 0);
-        for k in lanes() {
+        for k in bits(alike) {
             let o = b.outcome(k);
             t.flips[o][o] += 1;
         }
         for (m, &(i, j)) in t.metric_diffs.iter_mut().zip(&self.align.metrics) {
-            let both = lanes().filter(|&k| b.metric(i, k).is_some() && b.metric(j, k).is_some());
+            let both = bits(alike).filter(|&k| b.metric(i, k).is_some() && b.metric(j, k).is_some());
             m.add_zeros(both.count() as u64);
         }
     }
@@ -247,8 +246,11 @@ mod tests {
             };
             let job = paired(&base, &other);
             let plans = job.batches.as_ref().unwrap();
-            assert!(matches!(plans.parts, Parts::At { rejoin: true, .. }), "{name}");
             let i = base.nodes().position(|n| n.id == node).unwrap();
+            assert!(
+                matches!(plans.parts, Parts::At { rejoin: Some(n), .. } if n == i),
+                "{name}"
+            );
             let (mut bb, mut bo) = (Batch::new(&base, 5), Batch::new(&other, 5));
             let (mut alike, mut all) = (0, 0);
             for start in (0..64 * 40).step_by(64) {
@@ -277,7 +279,7 @@ mod tests {
         let other = program("historical", &["southern_attack=false"]);
         let job = paired(&base, &other);
         let plans = job.batches.as_ref().unwrap();
-        assert!(matches!(plans.parts, Parts::At { rejoin: false, .. }));
+        assert!(matches!(plans.parts, Parts::At { rejoin: None, .. }));
         let (mut bb, mut bo) = (Batch::new(&base, 5), Batch::new(&other, 5));
         for start in (0..64 * 10).step_by(64) {
             assert_eq!(job.batch(plans, &mut bb, &mut bo, start, Mask::MAX).unwrap(), 0);

@@ -55,7 +55,6 @@ pub struct Batch {
     /// Per process (node `events + j`) and branch: its last entry in the
     /// branch's path (an event steps once: each step is a new entry).
     last_path: Vec<[u32; WIDTH]>,
-    events: usize,
     /// Per node: what is remembered of its condition (the branches where
     /// it holds) and of its chance (the column, and the tick it may change
     /// at; 0 when forgotten), and the branches where an effect wrote a slot
@@ -109,7 +108,6 @@ impl Batch {
             values: Vec::new(),
             records: Records::new(&p.shape()),
             last_path: vec![[u32::MAX; WIDTH]; p.processes.len()],
-            events: p.events.len(),
             holds: vec![None; nodes],
             chances: vec![Chance::default(); nodes],
             chance_until: vec![0; nodes],
@@ -388,7 +386,7 @@ fn add_where(column: &mut [u32; WIDTH], mask: Mask) {
 
 /// The positions of the set bits of `mask`, lowest first.
 #[inline]
-fn bits(mut mask: Mask) -> impl Iterator<Item = usize> {
+pub fn bits(mut mask: Mask) -> impl Iterator<Item = usize> {
     std::iter::from_fn(move || {
         (mask != 0).then(|| {
             let k = mask.trailing_zeros() as usize;

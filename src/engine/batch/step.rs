@@ -217,7 +217,7 @@ impl Batch {
             }
         }
         if in_path {
-            match i.checked_sub(self.events) {
+            match i.checked_sub(p.events.len()) {
                 None => bits(mask).for_each(|k| records.paths[k].push(code)),
                 Some(j) => {
                     for k in bits(mask) {
